@@ -1,0 +1,3 @@
+from inpaint_desktop.cli import main
+
+raise SystemExit(main())
