@@ -1,0 +1,103 @@
+"""The results library: every returned image lands on disk at once, with what made it.
+
+Layout: ``<root>/<session-date>/<job-id>/`` holding ``variant-<i>.<ext>`` (raw, as returned),
+``variant-<i>-protected.png`` (original outside the mask), ``mask.png`` (the mask that was sent)
+and ``variant-<i>.json`` (request parameters, response metadata, usage, timing, cost, backend).
+The API key is never written: sidecars are built from an allow-list of request fields.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
+
+_EXT = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
+# Only these request fields reach a sidecar; anything else (headers, keys) is dropped.
+_REQUEST_FIELDS = (
+    "prompt", "model", "n", "size", "quality", "output_format", "output_compression", "background",
+    "moderation", "input_fidelity", "stream", "partial_images", "kind", "reference_count",
+    "upload_size", "original_size",
+)
+
+
+def default_results_root() -> Path:
+    return Path(user_data_dir("inpaint-desktop", appauthor=False)) / "results"
+
+
+def _ext_for(data: bytes) -> str:
+    for magic, ext in _EXT.items():
+        if data.startswith(magic):
+            return ext
+    return "bin"
+
+
+@dataclass(frozen=True)
+class SavedVariant:
+    """Where one variant was written."""
+
+    directory: Path
+    raw: Path
+    sidecar: Path
+    mask: Path | None
+    protected: Path | None
+
+
+class ResultsLibrary:
+    """Writes results atomically under a root directory (platformdirs user data dir by default)."""
+
+    def __init__(self, root: Path | None = None, *, session_date: str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_results_root()
+        self.session_date = session_date or _dt.date.today().isoformat()
+
+    def job_dir(self, job_id: str) -> Path:
+        return self.root / self.session_date / _SAFE_ID.sub("_", job_id)
+
+    def save_variant(
+        self,
+        job_id: str,
+        index: int,
+        *,
+        raw: bytes,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        mask_png: bytes | None = None,
+        protected_png: bytes | None = None,
+        mapped_png: bytes | None = None,
+    ) -> SavedVariant:
+        """Write one variant and its sidecar. Raises ``OSError`` if the disk refuses (nothing half-written)."""
+        directory = self.job_dir(job_id)
+        raw_path = atomic_write_bytes(directory / f"variant-{index}.{_ext_for(raw)}", raw)
+        mask_path = None
+        if mask_png is not None:
+            mask_path = directory / "mask.png"
+            if not mask_path.exists():
+                atomic_write_bytes(mask_path, mask_png)
+        mapped_path = None
+        if mapped_png is not None:
+            mapped_path = atomic_write_bytes(directory / f"variant-{index}-fullsize.png", mapped_png)
+        protected_path = None
+        if protected_png is not None:
+            protected_path = atomic_write_bytes(directory / f"variant-{index}-protected.png", protected_png)
+        sidecar = {
+            "job_id": job_id,
+            "index": index,
+            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(),
+            "request": {k: request[k] for k in _REQUEST_FIELDS if k in request},
+            "response": response,
+            "files": {
+                "raw": raw_path.name,
+                "fullsize": mapped_path.name if mapped_path else None,
+                "protected": protected_path.name if protected_path else None,
+                "mask": mask_path.name if mask_path else None,
+            },
+        }
+        sidecar_path = atomic_write_json(directory / f"variant-{index}.json", sidecar)
+        return SavedVariant(directory, raw_path, sidecar_path, mask_path, protected_path)
