@@ -72,7 +72,7 @@ class ResultsLibrary:
         protected_png: bytes | None = None,
         mapped_png: bytes | None = None,
     ) -> SavedVariant:
-        """Write one variant and its sidecar. Raises ``OSError`` if the disk refuses (nothing half-written)."""
+        """Write one variant and its sidecar; ``OSError`` if the disk refuses (nothing half-written)."""
         directory = self.job_dir(job_id)
         raw_path = atomic_write_bytes(directory / f"variant-{index}.{_ext_for(raw)}", raw)
         mask_path = None
