@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QThread
+
+from inpaint_desktop.api.errors import ServerError
+from inpaint_desktop.api.types import CancelToken, EditRequest, GenerateRequest, ImageResult, ModelInfo, Usage
+from inpaint_desktop.gui.job_payload import EditParams, JobSpec
+from inpaint_desktop.gui.jobs import JobQueue, JobState
+from inpaint_desktop.store.results import ResultsLibrary
+
+
+class RecordingBackend:
+    """A Backend that returns the uploaded canvas inverted, after ``delay`` seconds (cancellable)."""
+
+    name = "recording"
+
+    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
+        self.delay, self.fail, self.seen = delay, fail, []
+
+    def edit(self, request: EditRequest, *, progress=None, cancel: CancelToken | None = None) -> ImageResult:
+        self.seen.append(request.prompt)
+        delay = self.delay if request.prompt == "slow" or self.delay < 1 else 0
+        if cancel is not None and cancel.wait(delay):
+            cancel.raise_if_cancelled()
+        if self.fail:
+            raise ServerError("The server had an error.", status=500, request_id="req_abc")
+        img = Image.open(io.BytesIO(request.images[0].data)).convert("RGB")
+        out = Image.fromarray(255 - np.asarray(img))
+        buf = io.BytesIO()
+        out.save(buf, "PNG")
+        return ImageResult(images=(buf.getvalue(),), usage=Usage(1, 2, 3), request_id="req_ok")
+
+    def generate(self, request: GenerateRequest, *, progress=None, cancel=None) -> ImageResult:
+        raise NotImplementedError
+
+    def list_models(self) -> list[ModelInfo]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def _spec(prompt: str) -> JobSpec:
+    image = np.full((32, 48, 3), 100, np.uint8)
+    mask = np.zeros((32, 48), np.uint8)
+    mask[4:28, 6:42] = 255
+    return JobSpec(JobQueue.new_job_id(), "edit", prompt, EditParams(model="gpt-image-2"), image, mask)
+
+
+@pytest.fixture
+def queue_factory(qtbot, tmp_path: Path):
+    queues: list[JobQueue] = []
+
+    def make(backend) -> JobQueue:
+        q = JobQueue(lambda: backend, library=ResultsLibrary(tmp_path))
+        queues.append(q)
+        return q
+
+    yield make
+    for q in queues:
+        assert q.close()
+        assert not q.thread.isRunning()
+
+
+def test_jobs_run_in_submission_order_and_save(qtbot, queue_factory, tmp_path: Path) -> None:
+    backend = RecordingBackend()
+    q = queue_factory(backend)
+    done: list[str] = []
+    q.job_finished.connect(lambda job_id, outcome: done.append(job_id))
+    specs = [_spec(f"p{i}") for i in range(3)]
+    for s in specs:
+        q.submit(s)
+    qtbot.waitUntil(lambda: len(done) == 3, timeout=5000)
+    assert done == [s.job_id for s in specs]
+    assert backend.seen == ["p0", "p1", "p2"]
+    outcome = q.jobs[specs[0].job_id].outcome
+    assert outcome is not None and outcome.save_error is None
+    variant = outcome.variants[0]
+    # Protected composite: original outside the mask, result inside.
+    prot = variant.protected
+    assert prot is not None
+    assert prot.pixelColor(0, 0).red() == 100 and prot.pixelColor(24, 16).red() == 155
+    files = sorted(p.name for p in Path(outcome.saved_dirs[0]).iterdir())
+    assert files == ["mask.png", "variant-0-protected.png", "variant-0.json", "variant-0.png"]
+    mask = np.asarray(Image.open(Path(outcome.saved_dirs[0]) / "mask.png"))
+    assert mask[0, 0, 3] == 255 and mask[16, 24, 3] == 0  # alpha 0 = edit
+
+
+def test_cancel_running_job_within_one_second_and_drop_late_result(qtbot, queue_factory) -> None:
+    q = queue_factory(RecordingBackend(delay=30))
+    spec = _spec("slow")
+    job = q.submit(spec)
+    qtbot.waitUntil(lambda: job.state is JobState.RUNNING, timeout=3000)
+    finished: list[str] = []
+    q.job_finished.connect(lambda job_id, _o: finished.append(job_id))
+    t0 = time.monotonic()
+    q.cancel(spec.job_id)
+    nxt = q.submit(_spec("after"))
+    qtbot.waitUntil(lambda: nxt.state is JobState.DONE, timeout=3000)
+    assert time.monotonic() - t0 < 1.0 + 0.5
+    assert job.state is JobState.CANCELLED and finished == [nxt.job_id]
+
+
+def test_failure_carries_request_id(qtbot, queue_factory) -> None:
+    q = queue_factory(RecordingBackend(fail=True))
+    with qtbot.waitSignal(q.job_failed, timeout=5000) as blocker:
+        q.submit(_spec("boom"))
+    failure = blocker.args[1]
+    assert failure.request_id == "req_abc" and "req_abc" in failure.details
+
+
+def test_close_leaves_no_thread_running(qtbot, tmp_path: Path) -> None:
+    q = JobQueue(lambda: RecordingBackend(delay=30), library=ResultsLibrary(tmp_path))
+    job = q.submit(_spec("slow"))
+    qtbot.waitUntil(lambda: job.state is JobState.RUNNING, timeout=3000)
+    assert q.close(3000)
+    assert not q.thread.isRunning()
+    assert isinstance(q.thread, QThread)
