@@ -1,0 +1,150 @@
+"""The open document: base image, 8-bit edit mask and the undo stack that tracks mask changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, QRect, Signal
+from PySide6.QtGui import QUndoStack
+
+from inpaint_desktop.gui.commands import MaskPatchCommand, changed_bbox
+
+if TYPE_CHECKING:
+    from inpaint_desktop.core.imaging import LoadedImage
+
+UNDO_LIMIT = 500
+
+
+def image_shape(image: LoadedImage) -> tuple[int, int]:
+    """(height, width) of a loaded image, whichever way it exposes its size."""
+    width = getattr(image, "width", None)
+    height = getattr(image, "height", None)
+    if isinstance(width, int) and isinstance(height, int):
+        return height, width
+    array = image.array  # type: ignore[attr-defined]
+    return int(array.shape[0]), int(array.shape[1])
+
+
+@dataclass(frozen=True)
+class DocumentSnapshot:
+    """An immutable copy of what the user is editing, safe to hand to a worker thread."""
+
+    image: LoadedImage
+    mask: np.ndarray
+    path: Path | None
+
+
+class Document(QObject):
+    """Holds the base image and the mask (HxW uint8, 255 = edit here, 0 = keep).
+
+    Every mask change goes through an undo command holding only the changed rectangle, so the
+    undo history costs memory in proportion to what was painted, not to the photo's size.
+    """
+
+    image_changed = Signal()
+    mask_changed = Signal(QRect)
+    modified_changed = Signal(bool)
+    path_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._image: LoadedImage | None = None
+        self._mask = np.zeros((0, 0), np.uint8)
+        self._path: Path | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+
+    # -- properties -------------------------------------------------------------------------
+    @property
+    def image(self) -> LoadedImage | None:
+        return self._image
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self._mask
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def is_empty(self) -> bool:
+        return self._image is None
+
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the image, (0, 0) when empty."""
+        return int(self._mask.shape[1]), int(self._mask.shape[0])
+
+    # -- changes ----------------------------------------------------------------------------
+    def set_image(self, image: LoadedImage, *, path: Path | None = None) -> None:
+        """Replace the base image; the mask is reset and the undo history cleared."""
+        height, width = image_shape(image)
+        self._image = image
+        self._mask = np.zeros((height, width), np.uint8)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        if path != self._path:
+            self._path = path
+            self.path_changed.emit()
+        self.image_changed.emit()
+        self.mask_changed.emit(QRect(0, 0, width, height))
+
+    def set_mask(self, mask: np.ndarray, *, text: str = "Set mask") -> None:
+        """Replace the whole mask as one undoable step, storing only the changed bounding box."""
+        if mask.shape != self._mask.shape:
+            got, want = mask.shape, self._mask.shape
+            raise ValueError(f"mask is {got[1]}x{got[0]}, image is {want[1]}x{want[0]}")
+        mask = np.asarray(mask, dtype=np.uint8)
+        rect = changed_bbox(self._mask, mask)
+        if rect.isEmpty():
+            return
+        sl = _slices(rect)
+        before = self._mask[sl].copy()
+        after = mask[sl].copy()
+        self._write_patch(rect, after)
+        self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
+
+    def push_patch(self, rect: QRect, before: np.ndarray, *, text: str) -> None:
+        """Record a change already written into ``mask`` inside ``rect`` (used by painting tools)."""
+        if rect.isEmpty():
+            return
+        after = self._mask[_slices(rect)].copy()
+        if np.array_equal(before, after):
+            return
+        self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
+
+    def mask_view_for_painting(self) -> np.ndarray:
+        """The live mask array for tools that paint in place; they must call ``push_patch`` after."""
+        return self._mask
+
+    def notify_mask(self, rect: QRect) -> None:
+        self.mask_changed.emit(QRect(rect))
+
+    def snapshot(self) -> DocumentSnapshot:
+        if self._image is None:
+            raise RuntimeError("no image is open")
+        return DocumentSnapshot(image=self._image, mask=self._mask.copy(), path=self._path)
+
+    def set_path(self, path: Path | None) -> None:
+        if path != self._path:
+            self._path = path
+            self.path_changed.emit()
+
+    def mark_saved(self) -> None:
+        self.undo_stack.setClean()
+
+    # -- used by undo commands --------------------------------------------------------------
+    def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
+        self._mask[_slices(rect)] = patch
+        self.mask_changed.emit(QRect(rect))
+
+
+def _slices(rect: QRect) -> tuple[slice, slice]:
+    return slice(rect.top(), rect.top() + rect.height()), slice(rect.left(), rect.left() + rect.width())
