@@ -56,7 +56,7 @@ class Document(QObject):
         self._path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -139,6 +139,9 @@ class Document(QObject):
 
     def mark_saved(self) -> None:
         self.undo_stack.setClean()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     # -- used by undo commands --------------------------------------------------------------
     def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
