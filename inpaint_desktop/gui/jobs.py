@@ -44,6 +44,7 @@ class JobOutcome:
     elapsed_s: float
     saved_dirs: tuple[str, ...] = ()
     save_error: str | None = None
+    cost_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ class JobWorker(QObject):
                 except OSError as exc:
                     save_error = f"Could not save results to {self._library.root}: {exc}"
             variants.append(variant)
-        return JobOutcome(spec.job_id, tuple(variants), result, backend, elapsed, tuple(dirs), save_error)
+        return JobOutcome(spec.job_id, tuple(variants), result, backend, elapsed, tuple(dirs), save_error,
+                          response["cost_usd"])  # type: ignore[arg-type]
 
     @Slot()
     def shutdown(self) -> None:

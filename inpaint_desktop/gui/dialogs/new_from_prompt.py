@@ -1,0 +1,108 @@
+"""File > New from Prompt: generate images, pick one, open it as a new document."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inpaint_desktop.gui.job_payload import JobSpec
+from inpaint_desktop.gui.jobs import JobQueue
+from inpaint_desktop.gui.params import ParamsPanel
+from inpaint_desktop.gui.send_panel import OFFLINE
+
+if TYPE_CHECKING:
+    from inpaint_desktop.gui.send_workflow import SendWorkflow
+
+OFFLINE_GENERATION_NOTE = (
+    "Generating a new image needs an OpenAI-compatible backend: the built-in offline engine can only "
+    "fill painted regions of an existing photo. Choose OpenAI-compatible in the Send panel."
+)
+
+
+class NewFromPromptDialog(QDialog):
+    """Prompt + output options; variants return through the shared job queue."""
+
+    def __init__(self, flow: SendWorkflow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New from Prompt")
+        self._flow = flow
+        self._job_id: str | None = None
+        self._variants: list[bytes] = []
+        layout = QVBoxLayout(self)
+        self.prompt = QPlainTextEdit(objectName="gen_prompt")
+        self.prompt.setPlaceholderText("Describe the image to create…")
+        layout.addWidget(self.prompt)
+        self.params = ParamsPanel(flow.models, self, generate=True)
+        layout.addWidget(self.params)
+        self.note = QLabel(objectName="gen_note", wordWrap=True)
+        layout.addWidget(self.note)
+        self.generate_button = QPushButton("Generate", objectName="generate")
+        layout.addWidget(self.generate_button)
+        self.choices = QListWidget(objectName="gen_choices")
+        self.choices.setViewMode(QListWidget.ViewMode.IconMode)
+        self.choices.setIconSize(QSize(128, 128))
+        layout.addWidget(self.choices)
+        buttons = QDialogButtonBox()
+        self.open_button = buttons.addButton("Open as new document", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setEnabled(False)
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.accepted.connect(self._open)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.generate_button.clicked.connect(self.generate)
+        self.choices.currentRowChanged.connect(lambda r: self.open_button.setEnabled(r >= 0))
+        flow.queue.job_finished.connect(self._on_finished)
+        flow.queue.job_failed.connect(self._on_failed)
+        self._update_offline()
+
+    def _update_offline(self) -> None:
+        offline = self._flow.panel.backend_choice() == OFFLINE
+        self.note.setText(OFFLINE_GENERATION_NOTE if offline else "")
+        self.generate_button.setEnabled(not offline)
+
+    def generate(self) -> None:
+        prompt = self.prompt.toPlainText().strip()
+        if not prompt:
+            self.note.setText("Type a prompt first.")
+            return
+        spec = JobSpec(JobQueue.new_job_id(), "generate", prompt, self.params.params())
+        self._job_id = spec.job_id
+        self._flow.submit_generation(spec)
+        self.note.setText("Generating… (see the Jobs panel for progress and Cancel)")
+
+    def _on_finished(self, job_id: str, outcome: object) -> None:
+        if job_id != self._job_id:
+            return
+        for v in getattr(outcome, "variants", ()):
+            self._variants.append(v.raw_bytes)
+            pix = QPixmap.fromImage(v.raw).scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio)
+            self.choices.addItem(QListWidgetItem(QIcon(pix), f"Variant {v.index + 1}"))
+        if self.choices.count():
+            self.choices.setCurrentRow(0)
+        self.note.setText("Pick a variant and open it to start painting.")
+
+    def _on_failed(self, job_id: str, failure: object) -> None:
+        if job_id == self._job_id:
+            self.note.setText(f"Generation failed: {getattr(failure, 'message', failure)}")
+
+    def _open(self) -> None:
+        row = self.choices.currentRow()
+        if row < 0:
+            return
+        from inpaint_desktop.gui.send_support import loaded_from_bytes
+
+        self._flow.document.set_image(loaded_from_bytes(self._variants[row]))
+        self.accept()

@@ -1,0 +1,205 @@
+"""Wires the Send workflow into a main window: panels, job queue, results, menu actions.
+
+``install_send_workflow(window, document)`` is the single integration point used by ``app.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QImage, QKeySequence
+from PySide6.QtWidgets import QApplication, QWidget
+
+from inpaint_desktop.api.backend import Backend
+from inpaint_desktop.gui.job_list import JobListPanel
+from inpaint_desktop.gui.job_payload import JobSpec
+from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
+from inpaint_desktop.gui.params import Caps
+from inpaint_desktop.gui.references import ReferencesPanel
+from inpaint_desktop.gui.results_strip import ResultsStrip
+from inpaint_desktop.gui.send_panel import OFFLINE, OPENAI, SendPanel
+from inpaint_desktop.gui.send_support import (
+    api_key_configured,
+    estimate_text,
+    image_array,
+    load_models,
+    loaded_from_qimage,
+    make_backend,
+    qimage_from_array,
+)
+from inpaint_desktop.store.results import ResultsLibrary
+
+
+class SendWorkflow(QObject):
+    """Owns the job queue and the Send-related panels of one window."""
+
+    def __init__(self, window: Any, document: Any, *, settings: Any = None,
+                 library: ResultsLibrary | None = None) -> None:
+        super().__init__(window)
+        self.window, self.document, self.settings = window, document, settings
+        self.models: dict[str, Caps] = load_models()
+        self.base_url: str | None = getattr(settings, "base_url", None)
+        self.panel = SendPanel(self.models)
+        self.references = ReferencesPanel()
+        self.results = ResultsStrip()
+        choice = OPENAI if api_key_configured() else OFFLINE
+        self.panel.set_backend_choice(choice)
+        self.queue = JobQueue(self._backend_factory(choice), library=library or ResultsLibrary(), parent=self)
+        self.jobs_panel = JobListPanel(self.queue)
+        self.session_cost = 0.0
+        self._originals: dict[str, QImage | None] = {}
+        self.queue.job_finished.connect(self._on_finished)
+        self.queue.job_failed.connect(self._on_failed)
+        self.panel.send_requested.connect(self.send)
+        self.panel.backend_changed.connect(self._on_backend_changed)
+        self.panel.params.changed.connect(self.update_cost)
+        self.panel.settings_requested.connect(self.open_api_settings)
+        self.results.use_as_base.connect(self.use_as_base)
+        self.update_cost()
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)
+
+    # -- backend --------------------------------------------------------------------------
+    def _backend_factory(self, choice: str):
+        base_url = self.base_url
+
+        def factory() -> Backend:
+            return make_backend(choice, base_url)
+
+        return factory
+
+    def _on_backend_changed(self, choice: str) -> None:
+        if hasattr(self, "queue"):
+            self.queue.set_backend_factory(self._backend_factory(choice))
+            self.update_cost()
+
+    def open_api_settings(self) -> None:
+        from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
+
+        dialog = ApiSettingsDialog(self.window if isinstance(self.window, QWidget) else None,
+                                   base_url=self.base_url)
+        if dialog.exec():
+            self.base_url = dialog.base_url() or None
+            if api_key_configured() or self.base_url:
+                self.panel.set_backend_choice(OPENAI)
+            self._on_backend_changed(self.panel.backend_choice())
+
+    # -- sending --------------------------------------------------------------------------
+    def message(self, text: str, level: str = "error", details: str = "") -> None:
+        bar = getattr(self.window, "message_bar", None)
+        if bar is not None:
+            bar.show_message(text, level, details)
+
+    def send(self) -> JobSpec | None:
+        """Freeze the document, prompt and parameters into a job and queue it (GUI thread, cheap)."""
+        if self.document.is_empty():
+            self.message("Open an image first (File > Open), then paint the region to change.", "warning")
+            return None
+        prompt = self.panel.prompt_text()
+        offline = self.panel.backend_choice() == OFFLINE
+        if not prompt and not offline:
+            self.message("Type a prompt describing the final image before sending.", "warning")
+            return None
+        snap = self.document.snapshot()
+        mask = snap.mask
+        if not mask.any():
+            if offline:
+                self.message("Paint the region to fill first: the offline engine fills only masked areas.",
+                             "warning")
+                return None
+            mask = None
+        image = image_array(snap.image)
+        params = self.panel.params.params()
+        if offline:
+            from dataclasses import replace
+
+            params = replace(params, partial_images=0)
+        spec = JobSpec(JobQueue.new_job_id(), "edit", prompt, params, image, mask,
+                       self.references.files())
+        self._originals[spec.job_id] = qimage_from_array(image)
+        self.queue.submit(spec)
+        self.panel.remember_prompt(prompt)
+        return spec
+
+    def submit_generation(self, spec: JobSpec) -> None:
+        self._originals[spec.job_id] = None
+        self.queue.submit(spec)
+
+    def update_cost(self) -> None:
+        offline = self.panel.backend_choice() == OFFLINE
+        estimate = "Free (offline)" if offline else estimate_text(self.panel.params.params(),
+                                                                   self.document)
+        self.panel.set_cost_text(estimate, f"Session total: ${self.session_cost:.3f}")
+
+    # -- results --------------------------------------------------------------------------
+    def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:
+        cost = outcome.cost_usd
+        if cost:
+            self.session_cost += cost
+        self.update_cost()
+        if outcome.save_error:
+            self.message("The result is shown but could not be saved.", "error", outcome.save_error)
+        job = self.queue.jobs[job_id]
+        if job.spec.kind == "edit":
+            self.results.add_variants(job_id, outcome.variants, self._originals.get(job_id), job.spec.prompt)
+        rid = outcome.result.request_id
+        cost_note = f", ${cost:.3f}" if cost else ""
+        self.panel.cost.setToolTip(f"Last call: {len(outcome.variants)} image(s) in {outcome.elapsed_s:.1f} s"
+                                   f"{cost_note}{f', request {rid}' if rid else ''}")
+
+    def _on_failed(self, job_id: str, failure: JobFailure) -> None:
+        rid = f" (request id {failure.request_id})" if failure.request_id else ""
+        # The mask and the prompt stay in the document and the prompt box: nothing to restore.
+        self.message(f"Send failed: {failure.message}{rid}", "error", failure.details)
+
+    def new_from_prompt(self) -> None:
+        from inpaint_desktop.gui.dialogs.new_from_prompt import NewFromPromptDialog
+
+        parent = self.window if isinstance(self.window, QWidget) else None
+        dialog = NewFromPromptDialog(self, parent)
+        dialog.show()
+        self._new_dialog = dialog
+
+    def use_as_base(self, image: QImage) -> None:
+        self.document.set_image(loaded_from_qimage(image))
+
+    # -- lifetime -------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.close()
+        return False
+
+    def close(self) -> None:
+        self.queue.close()
+
+
+def install_send_workflow(window: Any, document: Any, *, settings: Any = None,
+                          library: ResultsLibrary | None = None) -> SendWorkflow:
+    """Add the Send, Jobs, Results and References panels, File > New from Prompt and Ctrl+Enter."""
+    flow = SendWorkflow(window, document, settings=settings, library=library)
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    window.add_side_panel(flow.panel, "Send", right)
+    window.add_side_panel(flow.references, "Reference images", right)
+    window.add_side_panel(flow.jobs_panel, "Jobs", right)
+    window.add_side_panel(flow.results, "Results", bottom)
+    send_action = QAction("Send", window)
+    send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    send_action.triggered.connect(flow.send)
+    window.addAction(send_action)
+    new_action = QAction("New from Prompt…", window)
+    new_action.setObjectName("new_from_prompt")
+    new_action.triggered.connect(flow.new_from_prompt)
+    menu_bar = window.menuBar()
+    file_menu = next((a.menu() for a in menu_bar.actions() if a.menu() and
+                      a.text().replace("&", "") == "File"), None)
+    if file_menu is None:
+        file_menu = menu_bar.addMenu("&File")
+    actions = file_menu.actions()
+    file_menu.insertAction(actions[1] if len(actions) > 1 else None, new_action)
+    flow.send_action, flow.new_action = send_action, new_action
+    return flow

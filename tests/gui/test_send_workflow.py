@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from inpaint_desktop.gui.document import Document
+from inpaint_desktop.gui.jobs import JobState
+from inpaint_desktop.gui.send_panel import OFFLINE
+from inpaint_desktop.gui.send_workflow import install_send_workflow
+from inpaint_desktop.store.results import ResultsLibrary
+
+
+@dataclass(frozen=True)
+class Loaded:
+    array: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.array.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.array.shape[0])
+
+
+class MessageBar:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+
+    def show_message(self, text: str, level: str = "info", details: str = "") -> None:
+        self.messages.append((text, level, details))
+
+
+class Window(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.message_bar = MessageBar()
+        self.setCentralWidget(QWidget())
+        self.menuBar().addMenu("&File")
+
+    def add_side_panel(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+
+def _photo() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+
+
+@pytest.fixture
+def setup(qtbot, tmp_path: Path):
+    window = Window()
+    qtbot.addWidget(window)
+    doc = Document()
+    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
+    yield window, doc, flow
+    flow.close()
+    assert not flow.queue.thread.isRunning()
+
+
+def test_offline_default_and_banner(setup) -> None:
+    window, _doc, flow = setup
+    assert flow.panel.backend_choice() == OFFLINE
+    assert not flow.panel.offline_banner.isHidden()
+    assert "does not follow the prompt" in flow.panel.offline_text.text()
+    names = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "New from Prompt…" in names
+
+
+def test_send_without_image_warns_and_keeps_running(setup, qtbot) -> None:
+    window, _doc, flow = setup
+    qtbot.mouseClick(flow.panel.send_button, Qt.MouseButton.LeftButton)
+    assert window.message_bar.messages and "Open an image" in window.message_bar.messages[-1][0]
+
+
+def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> None:
+    window, doc, flow = setup
+    original = _photo()
+    doc.set_image(Loaded(original))
+    mask = np.zeros((60, 80), np.uint8)
+    mask[20:40, 30:50] = 255
+    doc.set_mask(mask)
+    QTest.keyClicks(flow.panel.prompt, "a red ball on the grass")
+    finished: list = []
+    flow.queue.job_finished.connect(lambda *a: finished.append(a))
+    flow.queue.job_failed.connect(lambda *a: finished.append(a))
+    qtbot.mouseClick(flow.panel.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(finished), timeout=20000)
+    job_id, outcome = finished[0]
+    assert hasattr(outcome, "variants"), getattr(outcome, "details", outcome)
+    assert flow.queue.jobs[job_id].state is JobState.DONE
+    directory = Path(outcome.saved_dirs[0])
+    assert directory.parent.parent == tmp_path
+    sidecar = json.loads((directory / "variant-0.json").read_text())
+    assert sidecar["request"]["prompt"] == "a red ball on the grass"
+    assert (directory / "mask.png").exists()
+    protected = np.asarray(Image.open(directory / "variant-0-protected.png").convert("RGB"))
+    outside = mask == 0
+    assert np.array_equal(protected[outside], original[outside])
+    assert flow.results.thumbs.count() == 1
+    assert "protected" in flow.results.which.text()
+    assert flow.panel.recent.itemText(0) == "a red ball on the grass"
