@@ -85,7 +85,7 @@ def test_send_without_image_warns_and_keeps_running(setup, qtbot) -> None:
 
 
 def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> None:
-    window, doc, flow = setup
+    _window, doc, flow = setup
     original = _photo()
     doc.set_image(Loaded(original))
     mask = np.zeros((60, 80), np.uint8)
