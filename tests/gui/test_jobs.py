@@ -123,3 +123,20 @@ def test_close_leaves_no_thread_running(qtbot, tmp_path: Path) -> None:
     assert q.close(3000)
     assert not q.thread.isRunning()
     assert isinstance(q.thread, QThread)
+
+
+def test_unwritable_results_dir_is_reported_and_result_still_shown(qtbot, tmp_path: Path) -> None:
+    library = ResultsLibrary(tmp_path, session_date="blocked")
+    (tmp_path / "blocked").write_bytes(b"a file where the session folder should be")
+    q = JobQueue(lambda: RecordingBackend(), library=library)
+    try:
+        with qtbot.waitSignal(q.job_finished, timeout=5000) as blocker:
+            q.submit(_spec("x"))
+        outcome = blocker.args[1]
+        assert outcome.save_error and "Could not save" in outcome.save_error
+        assert len(outcome.variants) == 1 and outcome.variants[0].protected is not None
+        # The queue keeps working after the failure.
+        with qtbot.waitSignal(q.job_finished, timeout=5000):
+            q.submit(_spec("y"))
+    finally:
+        assert q.close()
