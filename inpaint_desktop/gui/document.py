@@ -56,7 +56,10 @@ class Document(QObject):
         self._path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._modified = False
+        # indexChanged rather than cleanChanged: the bool argument of cleanChanged mis-counts
+        # references in some PySide6 releases and crashes at exit after many undo steps.
+        self.undo_stack.indexChanged.connect(self._update_modified)
 
     # -- properties -------------------------------------------------------------------------
     @property
@@ -90,6 +93,7 @@ class Document(QObject):
         self._mask = np.zeros((height, width), np.uint8)
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        self._update_modified()
         if path != self._path:
             self._path = path
             self.path_changed.emit()
@@ -139,9 +143,13 @@ class Document(QObject):
 
     def mark_saved(self) -> None:
         self.undo_stack.setClean()
+        self._update_modified()
 
-    def _on_clean_changed(self, clean: bool) -> None:
-        self.modified_changed.emit(not clean)
+    def _update_modified(self, _index: int = 0) -> None:
+        modified = not self.undo_stack.isClean()
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
 
     # -- used by undo commands --------------------------------------------------------------
     def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
