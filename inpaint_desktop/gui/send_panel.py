@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -83,10 +82,7 @@ class SendPanel(QWidget):
         layout.addWidget(self.session_total)
         layout.addStretch(1)
 
-        for seq in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(seq), self.prompt)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.send_requested)
+        # Ctrl+Enter is a window-wide action added by the workflow (one owner, no ambiguity).
         self.send_button.clicked.connect(self.send_requested)
         self.backend.currentIndexChanged.connect(self._on_backend)
         self.settings_button.clicked.connect(self.settings_requested)

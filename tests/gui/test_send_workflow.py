@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from inpaint_desktop.gui.document import Document
 from inpaint_desktop.gui.jobs import JobState
@@ -111,3 +111,23 @@ def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> No
     assert flow.results.thumbs.count() == 1
     assert "protected" in flow.results.which.text()
     assert flow.panel.recent.itemText(0) == "a red ball on the grass"
+
+
+def test_ctrl_enter_sends_from_the_prompt_box(setup, qtbot) -> None:
+    window, doc, flow = setup
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    doc.set_image(Loaded(_photo()))
+    mask = np.zeros((60, 80), np.uint8)
+    mask[5:15, 5:15] = 255
+    doc.set_mask(mask)
+    flow.panel.prompt.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is flow.panel.prompt, timeout=3000)
+    QTest.keyClicks(flow.panel.prompt, "sky")
+    hits: list[int] = []
+    flow.send_action.triggered.connect(lambda: hits.append(1))
+    QTest.keyClick(flow.panel.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert hits, (QApplication.focusWidget(), QApplication.activeWindow())
+    assert len(flow.queue.jobs) == 1, window.message_bar.messages
+    assert flow.panel.prompt.toPlainText() == "sky"  # the prompt is kept for the next send
