@@ -79,7 +79,7 @@ class ParamsPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         self.model = QComboBox(objectName="model")
         for mid, caps in models.items():
-            label = caps.label + (" (deprecated)" if caps.deprecated else "")
+            label = (caps.label or mid) + (" (deprecated)" if caps.deprecated else "")
             self.model.addItem(label, mid)
         self.size = QComboBox(objectName="size")
         self.custom_size = QLineEdit(objectName="custom_size", placeholderText="W x H, multiples of 16")

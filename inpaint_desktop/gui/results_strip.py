@@ -36,7 +36,7 @@ class ResultViewer(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("result_viewer")
-        self.setMinimumSize(240, 160)
+        self.setMinimumSize(200, 120)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #1e1e1e; color: #aaa;")
         self.setText("Results appear here")
