@@ -1,0 +1,146 @@
+"""Editor benchmarks: mouse-move paint latency, cold start to an idle window, stroke memory."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@dataclass(frozen=True)
+class _Photo:
+    array: np.ndarray
+    width: int
+    height: int
+
+
+def _canvas(width: int, height: int):
+    from PySide6.QtWidgets import QApplication
+
+    from inpaint_desktop.gui.canvas import Canvas
+    from inpaint_desktop.gui.document import Document
+
+    app = QApplication.instance() or QApplication([])
+    doc = Document()
+    canvas = Canvas(doc)
+    canvas.resize(1200, 800)
+    canvas.show()
+    app.processEvents()
+    rng = np.random.default_rng(0)
+    doc.set_image(_Photo(rng.integers(0, 255, (height, width, 3), np.uint8), width, height))
+    canvas.zoom_actual()
+    app.processEvents()
+    return app, canvas
+
+
+def _move_median(width: int, height: int, events: int = 200) -> float:
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    app, canvas = _canvas(width, height)
+    from inpaint_desktop.gui.tools import BrushSettings
+
+    canvas.set_brush(BrushSettings(size=40, hardness=0.7))
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def send(kind, x: float, y: float) -> None:
+        pos = QPointF(x, y)
+        buttons = left if kind != QMouseEvent.Type.MouseButtonRelease else Qt.MouseButton.NoButton
+        event = QMouseEvent(kind, pos, canvas.mapToGlobal(pos), left, buttons, none)
+        QApplication_send(canvas, event)
+
+    from PySide6.QtWidgets import QApplication
+
+    QApplication_send = QApplication.sendEvent
+    send(QMouseEvent.Type.MouseButtonPress, 200, 300)
+    app.processEvents()
+    times = []
+    for i in range(events):
+        x = 200 + (i * 4) % 800
+        y = 300 + 100 * np.sin(i / 10)
+        t0 = time.perf_counter()
+        send(QMouseEvent.Type.MouseMove, x, y)
+        app.processEvents()  # includes the repaint of the dirty region
+        times.append(time.perf_counter() - t0)
+    send(QMouseEvent.Type.MouseButtonRelease, x, y)
+    canvas.close()
+    canvas.deleteLater()
+    app.processEvents()
+    return statistics.median(times) * 1000.0
+
+
+def _cold_start() -> float:
+    env = dict(os.environ, INPAINT_DESKTOP_EXIT_WHEN_IDLE="1", QT_QPA_PLATFORM="offscreen")
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "inpaint_desktop"], env=env, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _stroke_memory_mb() -> float:
+    from inpaint_desktop.gui.tools import BrushSettings
+
+    app, canvas = _canvas(6000, 4000)
+    canvas.set_brush(BrushSettings(size=200, hardness=1.0))
+    doc = canvas.document
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        x0, y0 = rng.uniform(0, 6000), rng.uniform(0, 4000)
+        canvas._begin_stroke(_pt(x0, y0), erase=False, line_from=None)
+        canvas._stroke_to(_pt(x0 + rng.uniform(-400, 400), y0 + rng.uniform(-400, 400)))
+        canvas._end_stroke()
+    total = sum(doc.undo_stack.command(i).nbytes for i in range(doc.undo_stack.count()))
+    return total / 1e6
+
+
+def _pt(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
+
+
+def run() -> list[dict]:
+    big = _move_median(6000, 4000)
+    small = _move_median(1000, 1000)
+    start = _cold_start()
+    memory = _stroke_memory_mb()
+    return [
+        {"name": "editor.mouse_move_6000x4000", "value": big, "unit": "ms", "goal": "<= 4", "ok": big <= 4},
+        {
+            "name": "editor.mouse_move_1000x1000",
+            "value": small,
+            "unit": "ms",
+            "goal": "reference",
+            "ok": None,
+        },
+        {
+            "name": "editor.mouse_move_ratio",
+            "value": big / small,
+            "unit": "x",
+            "goal": "<= 1.5",
+            "ok": big / small <= 1.5,
+        },
+        {"name": "editor.cold_start", "value": start, "unit": "s", "goal": "<= 1.0", "ok": start <= 1.0},
+        {
+            "name": "editor.undo_100_strokes_200px",
+            "value": memory,
+            "unit": "MB",
+            "goal": "<= 200",
+            "ok": memory <= 200,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        status = "" if row["ok"] is None else ("OK" if row["ok"] else "FAIL")
+        print(f"{row['name']} {row['value']:.3f} {row['unit']} (goal: {row['goal']}) {status}")
