@@ -89,7 +89,7 @@ def _cold_start() -> float:
 def _stroke_memory_mb() -> float:
     from inpaint_desktop.gui.tools import BrushSettings
 
-    app, canvas = _canvas(6000, 4000)
+    _app, canvas = _canvas(6000, 4000)
     canvas.set_brush(BrushSettings(size=200, hardness=1.0))
     doc = canvas.document
     rng = np.random.default_rng(1)
