@@ -101,3 +101,26 @@ def test_rendered_overlay_colour(qtbot, make_image) -> None:
     untouched = image.pixelColor(_w(canvas, 60, 120))
     assert painted.red() > 240 and painted.green() < 20 and painted.blue() < 20
     assert untouched.red() == untouched.green() == 90
+
+
+def test_soft_brush_gives_intermediate_values_capped_by_max(qtbot, make_image) -> None:
+    canvas = _canvas(qtbot, make_image)
+    canvas.set_brush(BrushSettings(size=30, hardness=0.2))
+    _drag(canvas, [(100, 75), (101, 75), (100, 75), (101, 75)])
+    mask = canvas.document.mask
+    assert mask[75, 100] >= 240
+    edge = int(mask[75, 111])
+    assert 0 < edge < 200
+    assert mask[75, 120] == 0
+
+
+def test_api_view_shows_checkerboard_where_painted(qtbot, make_image) -> None:
+    from inpaint_desktop.gui.canvas import MaskView
+
+    canvas = _canvas(qtbot, make_image)
+    _drag(canvas, [(20, 50), (100, 50)])
+    canvas.set_mask_view(MaskView.API)
+    QTest.mouseMove(canvas, QPoint(390, 290))
+    image = canvas.grab().toImage()
+    painted = image.pixelColor(_w(canvas, 60, 50))
+    assert painted.red() == painted.green() == painted.blue() and painted.red() in (150, 200)
