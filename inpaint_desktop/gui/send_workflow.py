@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -169,8 +169,13 @@ class SendWorkflow(QObject):
     # -- lifetime -------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
-            self.close()
+            # The window may still refuse to close (unsaved mask); decide once it has.
+            QTimer.singleShot(0, self._close_if_hidden)
         return False
+
+    def _close_if_hidden(self) -> None:
+        if not self.window.isVisible():
+            self.close()
 
     def close(self) -> None:
         self.queue.close()
