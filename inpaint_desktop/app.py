@@ -23,6 +23,9 @@ def run_app(image: str | None, mask: str | None) -> int:
     app.setOrganizationDomain("inpaint-desktop.invalid")
     document = Document()
     window = MainWindow(document)
+    from inpaint_desktop.gui.send_workflow import install_send_workflow
+
+    install_send_workflow(window, document)
     window.show()
     if image:
         window.open_path(Path(image))
