@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
     text = json.dumps(report, indent=2)
     (out_dir / "latest.json").write_text(text)
     (out_dir / f"bench-{report['when'].replace(':', '')}.json").write_text(text)
-    print(f"# {len(results)} figures, {failures} missed goals or errors; written to {out_dir / 'latest.json'}")
+    summary = f"{len(results)} figures, {failures} missed goals or errors"
+    print(f"# {summary}; written to {out_dir / 'latest.json'}")
     return 0
 
 

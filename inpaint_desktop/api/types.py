@@ -11,18 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from inpaint_desktop.core.rules import sniff_mime
+
 _MIME_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def sniff_image_mime(data: bytes) -> str | None:
     """Content type from the file's magic bytes (png, jpeg, webp), or None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    return sniff_mime(data)
 
 
 @dataclass(frozen=True)
