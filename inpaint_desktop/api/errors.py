@@ -24,6 +24,7 @@ class ApiError(Exception):
         type: str | None = None,
         request_id: str | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -33,6 +34,8 @@ class ApiError(Exception):
         self.type = type
         self.request_id = request_id
         self.details = details or {}
+        # Response headers (lower-case names) of the failed call; retry decisions read them.
+        self.headers: dict[str, str] = headers or {}
 
     def describe(self) -> str:
         """Multi-line text for a 'copy details' button: everything support would ask for."""

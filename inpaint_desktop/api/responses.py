@@ -1,0 +1,141 @@
+"""Reading what the server answered: images, usage and typed errors.
+
+Nothing the server says is trusted blindly: the JSON must parse, every ``b64_json`` must decode
+to an image, and any text that ends up in an error message is stripped of anything key-like.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from inpaint_desktop.api import errors as E
+from inpaint_desktop.api.config import redact
+from inpaint_desktop.api.types import ImageResult, Usage
+from inpaint_desktop.core.rules import sniff_mime
+
+
+def parse_usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, Mapping):
+        return None
+    details = raw.get("input_tokens_details") if isinstance(raw.get("input_tokens_details"), Mapping) else {}
+
+    def num(value: Any) -> int | None:
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    return Usage(
+        input_tokens=num(raw.get("input_tokens")) or 0,
+        output_tokens=num(raw.get("output_tokens")) or 0,
+        total_tokens=num(raw.get("total_tokens")) or 0,
+        input_text_tokens=num(details.get("text_tokens")),
+        input_image_tokens=num(details.get("image_tokens")),
+    )
+
+
+def decode_image(b64: Any, *, what: str, request_id: str | None) -> bytes:
+    """Decode one ``b64_json`` value; a ``ServerError`` when it is not base64 of an image."""
+    if not isinstance(b64, str) or not b64:
+        raise E.ServerError(f"The server sent {what} without image data.", request_id=request_id)
+    try:
+        data = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise E.ServerError(f"The server sent {what} that is not valid base64.",
+                            request_id=request_id) from None
+    if sniff_mime(data) is None:
+        raise E.ServerError(f"The server sent {what} that is not a PNG, JPEG or WebP image.",
+                            request_id=request_id)
+    return data
+
+
+def _opt_str(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def parse_images_body(body: bytes, *, request_id: str | None, elapsed_s: float = 0.0) -> ImageResult:
+    """An ``ImagesResponse`` JSON body to an ``ImageResult``; ``ServerError`` when malformed."""
+    try:
+        obj = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise E.ServerError("The server's answer is not valid JSON (cut off or malformed).",
+                            request_id=request_id) from None
+    if not isinstance(obj, Mapping):
+        raise E.ServerError("The server's answer is not a JSON object.", request_id=request_id)
+    if isinstance(obj.get("error"), Mapping):
+        # Some gateways put an error object in a 200 answer.
+        raise error_from_body(200, obj, request_id=request_id)
+    data = obj.get("data")
+    if not isinstance(data, Sequence) or not data:
+        raise E.ServerError("The server's answer holds no images.", request_id=request_id)
+    images = tuple(
+        decode_image(item.get("b64_json") if isinstance(item, Mapping) else None,
+                     what=f"image {i + 1}", request_id=request_id)
+        for i, item in enumerate(data)
+    )
+    created = obj.get("created")
+    return ImageResult(
+        images=images,
+        created=int(created) if isinstance(created, int | float) else 0,
+        usage=parse_usage(obj.get("usage")),
+        request_id=request_id,
+        size=_opt_str(obj.get("size")),
+        quality=_opt_str(obj.get("quality")),
+        output_format=_opt_str(obj.get("output_format")),
+        background=_opt_str(obj.get("background")),
+        elapsed_s=elapsed_s,
+    )
+
+
+_QUOTA_HINTS = ("quota", "billing", "spend")
+
+
+def error_from_body(
+    status: int, body: Any, *, request_id: str | None, secrets: Sequence[str | None] = ()
+) -> E.ApiError:
+    """The typed error for an HTTP ``status`` and its body (bytes, text or parsed JSON)."""
+    obj: Any = body
+    if isinstance(body, bytes | str):
+        try:
+            obj = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            obj = None
+    err = obj.get("error") if isinstance(obj, Mapping) else None
+    if not isinstance(err, Mapping):
+        err = {}
+    raw_message = err.get("message") if isinstance(err.get("message"), str) else None
+    if raw_message is None and isinstance(body, bytes | str) and body:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        raw_message = text.strip()[:300] or None
+    message = redact(raw_message or f"HTTP {status} without an error message", *secrets)
+    code = _opt_str(err.get("code"))
+    param = _opt_str(err.get("param"))
+    kind = _opt_str(err.get("type"))
+    details = {k: v for k, v in err.items() if k not in ("message", "code", "param", "type")}
+    kw: dict[str, Any] = {"status": status or None, "code": code, "param": param, "type": kind,
+                          "request_id": request_id, "details": details}
+    lowered = (code or "").lower()
+    if code == "moderation_blocked":
+        return E.ModerationBlockedError(f"The safety system refused this request: {message}", **kw)
+    if status == 401:
+        return E.AuthenticationError(f"The API key was refused: {message}", **kw)
+    if status == 403:
+        hint = ("the organisation must be verified first (an account action on the provider's site)"
+                if "verif" in message.lower() else "this account may not use this model or endpoint")
+        return E.PermissionDeniedError(f"Permission denied ({hint}): {message}", **kw)
+    if status == 429 or any(h in lowered for h in _QUOTA_HINTS):
+        if any(h in lowered for h in _QUOTA_HINTS):
+            return E.QuotaExceededError(
+                f"Quota or billing limit reached (retrying will not help): {message}", **kw)
+        return E.RateLimitError(f"Rate limited: {message}", **kw)
+    if status == 404:
+        return E.NotFoundError(f"Not found: {message}", **kw)
+    if status == 408:
+        return E.ApiTimeoutError(f"The server timed out: {message}", **kw)
+    if status >= 500:
+        return E.ServerError(f"Server error {status}: {message}", **kw)
+    if status == 200:
+        return E.ServerError(f"The server reported an error: {message}", **kw)
+    prefix = f"Invalid request ({param}): " if param else "Invalid request: "
+    return E.InvalidRequestError(prefix + message, **kw)
