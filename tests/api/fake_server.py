@@ -272,6 +272,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "rate_limit":
             self._send_json(*_error(429, "Rate limit reached", type_="requests", code="rate_limit_exceeded"),
                             headers=retry_fast)
+        elif mode == "rate_limit_wait":
+            self._send_json(*_error(429, "Rate limit reached", type_="requests", code="rate_limit_exceeded"),
+                            headers={"retry-after": "60"})
+        elif mode == "slow_body":
+            # Headers and half the body, then nothing for a long time (the client is downloading).
+            body = json.dumps({"created": 1, "data": [{"b64_json": base64.b64encode(RESULT_PNG).decode()}]})
+            self._send_raw(200, body.encode()[:20], "application/json", length=len(body))
+            self.owner.stop_event.wait(self.owner.slow_seconds)
+            self.close_connection = True
         elif mode == "rate_limit_long":
             self._send_json(*_error(429, "Rate limit reached", type_="requests", code="rate_limit_exceeded"),
                             headers={"retry-after": "300"})
