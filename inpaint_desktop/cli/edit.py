@@ -1,0 +1,266 @@
+"""``inpaint-desktop edit`` and ``inpaint-desktop generate``: send one request, save every result.
+
+Each image is written with a JSON sidecar beside it (parameters, usage, cost, request id,
+timings; never the key), atomically, and the paths are printed (or one JSON object with
+``--json``). Exit codes: 0 ok, 2 invalid input, 3 API error, 4 network/timeout, 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from inpaint_desktop.api import errors as E
+from inpaint_desktop.api.types import (
+    CancelToken,
+    EditRequest,
+    GenerateRequest,
+    ImageFile,
+    ImageResult,
+    Progress,
+)
+from inpaint_desktop.cli import EXIT_API, EXIT_CANCELLED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK
+from inpaint_desktop.core.rules import sniff_mime
+
+_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def configure(parser: argparse.ArgumentParser, name: str) -> None:
+    """Arguments of ``edit`` (images, mask) or ``generate`` (prompt only)."""
+    parser.set_defaults(command=name)
+    if name == "edit":
+        parser.add_argument("images", nargs="+", metavar="IMAGE",
+                            help="photo to edit, then up to 15 reference images (png, jpeg, webp)")
+        parser.add_argument("--mask", help="PNG mask the size of the first image; alpha 0 = edit here")
+        parser.add_argument("--fidelity", choices=("low", "high"),
+                            help="input fidelity (models that take it)")
+    parser.add_argument("--prompt", required=True, help="describe the whole final image")
+    parser.add_argument("--model", default="gpt-image-2", help="model id (default: %(default)s)")
+    parser.add_argument("--size", help="WxH, auto, or a size the model lists")
+    parser.add_argument("--quality", help="low, medium, high or auto")
+    parser.add_argument("-n", type=int, default=1, help="number of variants, 1-10")
+    parser.add_argument("--format", dest="output_format", choices=("png", "jpeg", "webp"))
+    parser.add_argument("--compression", type=int, metavar="0-100", help="jpeg/webp compression")
+    parser.add_argument("--background", choices=("auto", "opaque", "transparent"))
+    parser.add_argument("--moderation", choices=("auto", "low"))
+    parser.add_argument("--stream", action="store_true", help="stream the result (with --partials previews)")
+    parser.add_argument("--partials", type=int, default=None, metavar="0-3",
+                        help="partial previews to stream (implies --stream)")
+    parser.add_argument("--base-url", help="OpenAI-compatible server (default: OPENAI_BASE_URL or OpenAI)")
+    parser.add_argument("--backend", choices=("local", "openai"),
+                        help="engine (default: openai when a key or base URL is set, else local)")
+    parser.add_argument("--out", default=".", help="directory for results (default: current directory)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of paths")
+    parser.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes offered for invalid input (re-encode, B&W mask to alpha)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise E.ValidationError(f"{what}: cannot read {path} ({exc.strerror or exc})", param=what) from None
+    if not data:
+        raise E.ValidationError(f"{what}: {path} is empty", param=what)
+    return data
+
+
+def _build(args: argparse.Namespace) -> EditRequest | GenerateRequest:
+    stream = bool(args.stream or args.partials)
+    common: dict[str, Any] = {
+        "prompt": args.prompt, "model": args.model, "n": args.n, "size": args.size, "quality": args.quality,
+        "output_format": args.output_format, "output_compression": args.compression,
+        "background": args.background, "moderation": args.moderation, "stream": stream,
+        "partial_images": args.partials if stream and args.partials is not None else None,
+    }
+    if args.command == "generate":
+        return GenerateRequest(**common)
+    images = tuple(ImageFile.from_bytes(_read(p, "image"), Path(p).name) for p in args.images)
+    mask = ImageFile.from_bytes(_read(args.mask, "mask"), Path(args.mask).name) if args.mask else None
+    return EditRequest(images=images, mask=mask, input_fidelity=args.fidelity, **common)
+
+
+def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace
+             ) -> EditRequest | GenerateRequest:
+    """Validate against the model's capabilities; apply offered fixes only with ``--fix``."""
+    from inpaint_desktop.api.requests import apply_fix, suggest_fixes, validate_edit, validate_generate
+    from inpaint_desktop.core.models import load_capabilities
+
+    caps = load_capabilities().get(request.model)
+    validate = validate_edit if isinstance(request, EditRequest) else validate_generate
+    try:
+        validate(request, caps)  # type: ignore[arg-type]
+        return request
+    except E.ValidationError as err:
+        fixes = suggest_fixes(request, caps)
+        if not fixes:
+            raise
+        if not args.fix:
+            err.message += " Fix available (run again with --fix): " + "; ".join(f.message for f in fixes)
+            err.args = (err.message,)
+            raise
+    for fix in fixes:
+        request = apply_fix(request, fix)
+        if not args.quiet:
+            print(f"fixed: {fix.message}", file=sys.stderr)
+    validate(request, caps)  # type: ignore[arg-type]
+    return request
+
+
+def _progress(quiet: bool) -> Any:
+    last = [0.0]
+
+    def report(p: Progress) -> None:
+        if quiet:
+            return
+        if p.kind == "retry":
+            print(f"retry: {p.message}", file=sys.stderr)
+        elif p.kind == "partial":
+            print(f"partial preview {p.index + 1} received", file=sys.stderr)
+        elif p.kind == "upload" and p.total and (time.monotonic() - last[0] > 1 or p.done == p.total):
+            last[0] = time.monotonic()
+            print(f"upload {p.done * 100 // p.total}% of {p.total / 1e6:.1f} MB", file=sys.stderr)
+
+    return report
+
+
+def _call(backend: Any, request: EditRequest | GenerateRequest, report: Any) -> ImageResult:
+    """Run the call on a worker thread so Ctrl+C on the main thread can cancel it cleanly."""
+    token = CancelToken()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            call = backend.edit if isinstance(request, EditRequest) else backend.generate
+            box["result"] = call(request, progress=report, cancel=token)
+        except BaseException as exc:  # handed to the main thread, which decides
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="inpaint-cli-call", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        token.cancel()
+        worker.join(2.0)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _unique(path: Path) -> Path:
+    if not path.exists():
+        return path
+    for i in range(2, 10_000):
+        candidate = path.with_name(f"{path.stem}-{i}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise OSError(f"too many files named like {path}")
+
+
+def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
+          backend_name: str, started: str) -> list[dict[str, Any]]:
+    from inpaint_desktop.core.cost import cost_from_usage
+    from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
+
+    out = Path(args.out)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    prefix = Path(args.images[0]).stem if args.command == "edit" else "generated"
+    cost = cost_from_usage(request.model, result.usage) if result.usage else None
+    params = {k: getattr(request, k, None) for k in (
+        "n", "size", "quality", "output_format", "output_compression", "background", "moderation",
+        "input_fidelity", "stream", "partial_images")}
+    saved = []
+    for i, data in enumerate(result.images):
+        ext = _EXT.get(sniff_mime(data) or "", "bin")
+        image_path = _unique(out / f"{prefix}-{stamp}-{i + 1}.{ext}")
+        atomic_write_bytes(image_path, data)
+        sidecar = {
+            "kind": args.command, "backend": backend_name, "model": request.model, "prompt": request.prompt,
+            "params": params, "index": i, "image": image_path.name,
+            "inputs": [str(Path(p).resolve()) for p in getattr(args, "images", [])],
+            "mask": str(Path(args.mask).resolve()) if getattr(args, "mask", None) else None,
+            "request_id": result.request_id,
+            "usage": asdict(result.usage) if result.usage else None,
+            "cost": asdict(cost) if cost else None,
+            "response": {"created": result.created, "size": result.size, "quality": result.quality,
+                         "output_format": result.output_format, "background": result.background,
+                         "label": result.labels[i] if i < len(result.labels) else None},
+            "timings": {"started_at": started, "elapsed_s": result.elapsed_s},
+        }
+        sidecar_path = atomic_write_json(image_path.with_suffix(".json"), sidecar)
+        saved.append({"image": str(image_path), "sidecar": str(sidecar_path),
+                      "cost_usd": cost.total_usd if cost else None})
+    return saved
+
+
+def run(args: argparse.Namespace) -> int:
+    from inpaint_desktop.api.config import resolve_config
+    from inpaint_desktop.backends import BackendUnavailableError, create_backend, default_backend_kind
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    try:
+        if args.partials is not None and not 0 <= args.partials <= 3:
+            raise E.ValidationError("partial_images: --partials must be 0-3", param="partial_images")
+        request = _build(args)
+        config = resolve_config(base_url=args.base_url)
+        kind = args.backend or default_backend_kind(config)
+        if kind == "openai":
+            request = _prepare(request, args)
+        backend = create_backend(kind, config)
+    except (E.ValidationError, BackendUnavailableError, ValueError) as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    try:
+        try:
+            result = _call(backend, request, _progress(args.quiet or args.json))
+        finally:
+            backend.close()
+    except KeyboardInterrupt:
+        _error("cancelled")
+        return EXIT_CANCELLED
+    except E.CancelledError:
+        _error("cancelled")
+        return EXIT_CANCELLED
+    except (E.ValidationError, E.UnsupportedOperationError) as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    except (E.ApiTimeoutError, E.ApiConnectionError) as exc:
+        _error(_with_id(exc))
+        return EXIT_NETWORK
+    except E.ApiError as exc:
+        _error(_with_id(exc))
+        return EXIT_API
+    try:
+        saved = _save(result, request, args, backend.name, started)
+    except OSError as exc:
+        _error(f"could not write the results to {args.out}: {exc}")
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps({
+            "images": [s["image"] for s in saved], "sidecars": [s["sidecar"] for s in saved],
+            "request_id": result.request_id, "usage": asdict(result.usage) if result.usage else None,
+            "cost_usd": saved[0]["cost_usd"] if saved else None, "elapsed_s": result.elapsed_s,
+            "backend": backend.name,
+        }, indent=2))
+    else:
+        for s in saved:
+            print(s["image"])
+    return EXIT_OK
+
+
+def _with_id(exc: E.ApiError) -> str:
+    return f"{exc.message} (request id: {exc.request_id})" if exc.request_id else exc.message
