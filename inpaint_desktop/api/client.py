@@ -94,9 +94,13 @@ class OpenAIBackend:
             base_url=config.endpoint + "/",
             timeout=httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout,
                                   write=config.read_timeout, pool=config.connect_timeout),
-            # One idle connection at most, so the socket a reused connection runs on is known.
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
-            transport=transport,
+            transport=transport or httpx.HTTPTransport(
+                # One idle connection at most, so the socket a reused connection runs on is known.
+                limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
+                # No Nagle delay: the last small piece of a request must not wait for an ACK.
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                trust_env=not is_loopback_url(config.base_url),
+            ),
             # Never route loopback traffic through a proxy from the environment.
             trust_env=not is_loopback_url(config.base_url),
             follow_redirects=False,

@@ -21,6 +21,27 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _coalesce(segments: list[bytes]) -> list[bytes]:
+    """Join runs of small pieces (field parts, part headers, small files) into one write each.
+
+    Many tiny writes cost a system call each and can stall on Nagle's algorithm; large file data
+    stays as it is (never copied).
+    """
+    out: list[bytes] = []
+    pending = bytearray()
+    for segment in segments:
+        if len(segment) >= CHUNK:
+            if pending:
+                out.append(bytes(pending))
+                pending.clear()
+            out.append(segment)
+        else:
+            pending += segment
+    if pending:
+        out.append(bytes(pending))
+    return out
+
+
 class MultipartBody:
     """Iterable body; ``content_type`` and ``length`` go into the request headers."""
 
@@ -50,6 +71,7 @@ class MultipartBody:
             self._segments.append(part.data)
             self._segments.append(b"\r\n")
         self._segments.append(b"--" + b + b"--\r\n")
+        self._segments = _coalesce(self._segments)
         self.length = sum(len(s) for s in self._segments)
         self._on_progress = on_progress
         self._check_cancel = check_cancel

@@ -166,6 +166,8 @@ class FakeImagesServer:
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeImagesServer
     protocol_version = "HTTP/1.1"
+    # Buffer writes so headers and body leave in one send (as real servers do), flushed explicitly.
+    wbufsize = 1 << 16
 
     def log_message(self, *args: object) -> None:
         pass
