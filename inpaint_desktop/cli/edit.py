@@ -40,6 +40,10 @@ def configure(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("--mask", help="PNG mask the size of the first image; alpha 0 = edit here")
         parser.add_argument("--fidelity", choices=("low", "high"),
                             help="input fidelity (models that take it)")
+        parser.add_argument("--keep-size", action="store_true",
+                            help="when the model cannot return the photo's size, send it scaled and "
+                                 "padded to one it can and map each result back to the photo's exact "
+                                 "size (the unmapped result is kept as *-raw)")
     parser.add_argument("--prompt", required=True, help="describe the whole final image")
     parser.add_argument("--model", default="gpt-image-2", help="model id (default: %(default)s)")
     parser.add_argument("--size", help="WxH, auto, or a size the model lists")
@@ -118,6 +122,65 @@ def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace
     return request
 
 
+def _encode_like(array: Any, original: bytes) -> bytes:
+    import io
+
+    from PIL import Image
+
+    fmt = {"image/jpeg": "JPEG", "image/webp": "WEBP"}.get(sniff_mime(original) or "", "PNG")
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, fmt)
+    return buf.getvalue()
+
+
+def _plan_upload(request: EditRequest, requested: str | None) -> tuple[EditRequest, Any]:
+    """The request with the first image and the mask fitted to a size the model returns, and the plan."""
+    import io
+    from dataclasses import replace
+
+    import numpy as np
+    from PIL import Image
+
+    from inpaint_desktop.core.geometry import fit_image, plan_size
+    from inpaint_desktop.core.models import load_capabilities
+
+    first = request.images[0]
+    try:
+        with Image.open(io.BytesIO(first.data)) as img:
+            photo = np.asarray(img.convert("RGBA" if "A" in img.mode else "RGB"))
+        plan = plan_size(photo.shape[1], photo.shape[0], load_capabilities().get(request.model), requested)
+    except (OSError, ValueError) as exc:
+        raise E.ValidationError(f"size: cannot plan the upload size ({exc})", param="size") from None
+    if plan.is_identity:
+        return replace(request, size=plan.size_param or request.size), plan
+    images = (ImageFile.from_bytes(_encode_like(fit_image(photo, plan), b""), first.filename),
+              *request.images[1:])
+    mask = request.mask
+    if mask is not None:
+        with Image.open(io.BytesIO(mask.data)) as img:
+            marr = np.asarray(img.convert("RGBA"))
+        if (marr.shape[1], marr.shape[0]) != plan.original:
+            raise E.ValidationError("mask: must be the size of the first image", param="mask")
+        mask = ImageFile.from_bytes(_encode_like(fit_image(marr, plan), b""), mask.filename)
+    return replace(request, images=images, mask=mask, size=plan.size_param), plan
+
+
+def _map_results(result: ImageResult, plan: Any) -> tuple[bytes, ...]:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from inpaint_desktop.core.geometry import map_back
+
+    mapped = []
+    for data in result.images:
+        with Image.open(io.BytesIO(data)) as img:
+            arr = np.asarray(img.convert("RGBA" if "A" in img.mode else "RGB"))
+        mapped.append(_encode_like(map_back(arr, plan), data))
+    return tuple(mapped)
+
+
 def _progress(quiet: bool) -> Any:
     last = [0.0]
 
@@ -172,7 +235,7 @@ def _unique(path: Path) -> Path:
 
 
 def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
-          backend_name: str, started: str) -> list[dict[str, Any]]:
+          backend_name: str, started: str, plan: Any = None) -> list[dict[str, Any]]:
     from inpaint_desktop.core.cost import cost_from_usage
     from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
 
@@ -184,9 +247,21 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
         "n", "size", "quality", "output_format", "output_compression", "background", "moderation",
         "input_fidelity", "stream", "partial_images")}
     saved = []
+    mapped = None
+    if plan is not None and not plan.is_identity:
+        try:
+            mapped = _map_results(result, plan)
+        except (OSError, ValueError) as exc:
+            _error(f"could not map the results back to the photo's size ({exc}); saving them as returned")
     for i, data in enumerate(result.images):
         ext = _EXT.get(sniff_mime(data) or "", "bin")
         image_path = _unique(out / f"{prefix}-{stamp}-{i + 1}.{ext}")
+        raw_path = None
+        if mapped is not None:
+            # The result as it came back is kept too: nothing paid for is lost.
+            raw_path = _unique(image_path.with_name(f"{image_path.stem}-raw.{ext}"))
+            atomic_write_bytes(raw_path, data)
+            data = mapped[i]
         atomic_write_bytes(image_path, data)
         sidecar = {
             "kind": args.command, "backend": backend_name, "model": request.model, "prompt": request.prompt,
@@ -200,6 +275,8 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
                          "output_format": result.output_format, "background": result.background,
                          "label": result.labels[i] if i < len(result.labels) else None},
             "timings": {"started_at": started, "elapsed_s": result.elapsed_s},
+            "size_plan": asdict(plan) if plan is not None else None,
+            "raw_image": raw_path.name if raw_path is not None else None,
         }
         sidecar_path = atomic_write_json(image_path.with_suffix(".json"), sidecar)
         saved.append({"image": str(image_path), "sidecar": str(sidecar_path),
@@ -218,6 +295,9 @@ def run(args: argparse.Namespace) -> int:
         request = _build(args)
         config = resolve_config(base_url=args.base_url)
         kind = args.backend or default_backend_kind(config)
+        plan = None
+        if isinstance(request, EditRequest) and getattr(args, "keep_size", False):
+            request, plan = _plan_upload(request, args.size)
         if kind == "openai":
             request = _prepare(request, args)
         backend = create_backend(kind, config)
@@ -245,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
         _error(_with_id(exc))
         return EXIT_API
     try:
-        saved = _save(result, request, args, backend.name, started)
+        saved = _save(result, request, args, backend.name, started, plan)
     except OSError as exc:
         _error(f"could not write the results to {args.out}: {exc}")
         return EXIT_INVALID

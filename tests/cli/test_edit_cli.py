@@ -160,3 +160,22 @@ def test_ctrl_c_cancels_with_exit_130(server: FakeImagesServer, tmp_path: Path) 
     _out, err = proc.communicate(timeout=10)
     assert proc.returncode == 130 and "cancelled" in err
     assert time.monotonic() - t0 < 1.5
+
+
+def test_keep_size_sends_an_allowed_size_and_maps_results_back(
+    server: FakeImagesServer, tmp_path: Path, mask_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["edit", str(DATA / "chelsea.png"), "--mask", str(mask_file), "--prompt", "p",
+                 "--model", "gpt-image-1.5", "--keep-size", "--base-url", server.url, "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    rec = server.requests[-1]
+    assert rec.problems == [] and rec.fields["size"] == ["1536x1024"]
+    sent = {f.name: Image.open(io.BytesIO(f.data)).size for f in rec.files}
+    assert sent == {"image": (1536, 1024), "mask": (1536, 1024)}
+    main_image = Path(out.split()[0])
+    with Image.open(main_image) as img:
+        assert img.size == (451, 300)  # the photo's exact size
+    sidecar = json.loads(main_image.with_suffix(".json").read_text())
+    assert (tmp_path / sidecar["raw_image"]).read_bytes() == RESULT_PNG  # the paid-for original is kept
+    assert sidecar["size_plan"]["upload"] == [1536, 1024]
