@@ -70,7 +70,7 @@ def insecure_key_problem(config: ApiConfig) -> str | None:
 
 
 _KEY_PATTERNS = (
-    re.compile(r"sk-[A-Za-z0-9_\-*]{6,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_\-*]{6,}"),
     re.compile(r"(?i)bearer\s+[A-Za-z0-9_\-.~+/=*]+"),
 )
 

@@ -146,6 +146,7 @@ def test_redaction() -> None:
     assert KEY not in out and "abc.def-123" not in out and out.count("[redacted]") == 2
     assert redact("sk-proj-AbCdEf0123456789 leaked") == "[redacted] leaked"
     assert redact("nothing secret here") == "nothing secret here"
+    assert redact("a desk-lamp-shaped-thing") == "a desk-lamp-shaped-thing"  # not a key
 
 
 def _err(cls: type[E.ApiError], status: int | None, code: str | None = None) -> E.ApiError:

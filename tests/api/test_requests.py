@@ -6,6 +6,8 @@ import io
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from inpaint_desktop.api.errors import ValidationError
@@ -166,3 +168,15 @@ def test_transparency_fix_switches_jpeg_to_png() -> None:
     fixed = apply_fix(request, fixes[0])
     assert fixed.output_format == "png"
     validate_generate(fixed, GPT2)  # type: ignore[arg-type]
+
+
+@settings(max_examples=80, deadline=None)
+@given(prompt=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300),
+       user=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40))
+def test_any_text_survives_the_multipart_encoding(prompt: str, user: str) -> None:
+    request = replace(edit_request(model="gpt-image-2", mask=None), prompt=prompt, user=user)
+    text, files = edit_fields(request, GPT2)
+    body = MultipartBody(text, files)
+    fields, parts = parse_multipart(body.content_type, body.to_bytes())
+    assert fields["prompt"] == [prompt] and fields["user"] == [user]
+    assert parts[0].data == request.images[0].data
