@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inpaint_desktop.api.backend import Backend
-from inpaint_desktop.api.config import ApiConfig, resolve_config
+from inpaint_desktop.api.config import DEFAULT_BASE_URL, ApiConfig, resolve_config
 
 BACKEND_KINDS = ("local", "openai")
 
@@ -19,7 +19,8 @@ def default_backend_kind(config: ApiConfig | None = None) -> str:
     may need no key, like a local gateway) is used as soon as it is set.
     """
     cfg = config or resolve_config()
-    return "openai" if cfg.api_key or cfg.base_url_configured else "local"
+    custom_url = cfg.base_url_configured or cfg.endpoint != DEFAULT_BASE_URL
+    return "openai" if cfg.api_key or custom_url else "local"
 
 
 def create_backend(kind: str, config: ApiConfig | None = None) -> Backend:

@@ -13,6 +13,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from inpaint_desktop.api import errors as E
+from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.client import OpenAIBackend
 from inpaint_desktop.api.config import (
     KEYRING_SERVICE,
@@ -199,12 +200,15 @@ def test_factory_and_default_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_backend_kind(ApiConfig(api_key=KEY)) == "openai"
     configured = ApiConfig(base_url="http://127.0.0.1:9/v1", base_url_configured=True)
     assert default_backend_kind(configured) == "openai"
+    assert default_backend_kind(ApiConfig(base_url="http://127.0.0.1:9/v1")) == "openai"
+    assert default_backend_kind(ApiConfig(base_url="https://api.openai.com/v1/")) == "local"
     assert default_backend_kind() == "local"  # the tests' environment has no key
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     assert default_backend_kind() == "openai"
     backend = create_backend("openai", ApiConfig(base_url="http://127.0.0.1:9/v1"))
     try:
         assert isinstance(backend, OpenAIBackend) and backend.name == "OpenAI-compatible"
+        assert isinstance(backend, Backend)  # the protocol every engine implements
     finally:
         backend.close()
     with pytest.raises(ValueError, match="unknown backend"):
