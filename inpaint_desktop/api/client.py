@@ -208,14 +208,13 @@ class OpenAIBackend:
         attempt = 0
         while True:
             token.raise_if_cancelled()
-            headers: Mapping[str, str] = {}
             try:
                 result = self._attempt(path, body, stream=stream, prefix=prefix, report=report, token=token)
                 return _with_elapsed(result, time.monotonic() - started)
             except E.ApiError as err:
                 if isinstance(err, E.CancelledError | E.ValidationError):
                     raise
-                headers = err.headers
+                headers: Mapping[str, str] = err.headers
                 if attempt >= self.config.max_retries or not should_retry(err, headers):
                     raise
                 delay = retry_delay(attempt, headers)
@@ -298,7 +297,8 @@ class OpenAIBackend:
         if stream and content_type.startswith("text/event-stream"):
             return read_image_stream(response, event_prefix=prefix, request_id=rid, progress=report,
                                      secrets=secrets)
-        total = int(response.headers.get("content-length", "0") or 0)
+        length = response.headers.get("content-length", "")
+        total = int(length) if length.isdigit() else 0
         parts: list[bytes] = []
         done = 0
         for chunk in response.iter_bytes(_DOWNLOAD_CHUNK):
