@@ -227,10 +227,10 @@ class _Handler(BaseHTTPRequestHandler):
         if edit:
             try:
                 rec.fields, rec.files = parse_multipart(headers.get("content-type", ""), body)
+                rec.problems += wire_problems(rec.fields, rec.files)
                 by_name = {n: [f.data for f in rec.files if f.name == n] for n in {f.name for f in rec.files}}
                 obj = form_to_object(rec.fields, by_name, "CreateImageEditRequest")
                 rec.problems += schema_errors(obj, "CreateImageEditRequest")
-                rec.problems += wire_problems(rec.fields, rec.files)
             except (ValueError, UnicodeDecodeError) as exc:
                 rec.problems.append(f"unparsable form: {exc}")
         elif self.path == "/v1/images/generations":
