@@ -11,7 +11,7 @@ import itertools
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Progress
+from inpaint_desktop.core.cost import cost_from_usage
 from inpaint_desktop.gui.job_payload import JobSpec, Variant, build_request, decode_bytes, make_variant
 from inpaint_desktop.store.results import ResultsLibrary
 
@@ -153,30 +154,35 @@ class JobWorker(QObject):
         request_meta["reference_count"] = len(spec.references)
         if spec.original_size:
             request_meta["original_size"] = "{}x{}".format(*spec.original_size)
+        if spec.plan is not None:
+            request_meta["upload_size"] = "{}x{}".format(*spec.plan.upload)
+        if spec.cropped:
+            request_meta["crop_box"] = list(spec.upload_box or ())
         usage = result.usage.__dict__ if result.usage else None
+        cost = _actual_cost(spec.params.model, result)
         response = {
             "request_id": result.request_id, "usage": usage, "created": result.created,
             "size": result.size, "quality": result.quality, "output_format": result.output_format,
             "background": result.background, "backend": backend, "model": spec.params.model,
-            "elapsed_s": round(elapsed, 3), "cost_usd": _actual_cost(spec.params.model, result),
+            "elapsed_s": round(elapsed, 3), "cost_usd": cost,
         }
         for i, data in enumerate(result.images):
-            variant, mapped_png, protected_png = make_variant(i, data, spec)
+            label = result.labels[i] if i < len(result.labels) else ""
+            variant, mapped_png, protected_png = make_variant(i, data, spec, label)
             if save_error is None:
                 try:
-                    meta = {**response, "label": result.labels[i] if i < len(result.labels) else None}
+                    meta = {**response, "label": label or None, "drift": variant.drift or None}
                     saved = self._library.save_variant(
                         spec.job_id, i, raw=data, request=request_meta, response=meta,
                         mask_png=mask_png, protected_png=protected_png, mapped_png=mapped_png,
                     )
                     dirs.append(str(saved.directory))
-                    variant = Variant(variant.index, variant.raw_bytes, variant.raw, variant.fullsize,
-                                      variant.protected, variant.resized, str(saved.directory))
+                    variant = replace(variant, saved_dir=str(saved.directory))
                 except OSError as exc:
                     save_error = f"Could not save results to {self._library.root}: {exc}"
             variants.append(variant)
-        return JobOutcome(spec.job_id, tuple(variants), result, backend, elapsed, tuple(dirs), save_error,
-                          response["cost_usd"])  # type: ignore[arg-type]
+        return JobOutcome(spec.job_id, tuple(variants), result, backend, elapsed, tuple(dirs),
+                          save_error, cost)
 
     @Slot()
     def shutdown(self) -> None:
@@ -192,20 +198,11 @@ class JobWorker(QObject):
 
 
 def _actual_cost(model: str, result: ImageResult) -> float | None:
+    """Dollars billed for ``result`` from its usage, when the model has price data."""
     if result.usage is None:
         return None
-    try:
-        from inpaint_desktop.core import cost
-    except ImportError:
-        return None
-    fn = getattr(cost, "cost_from_usage", None)
-    if fn is None:
-        return None
-    try:
-        value = fn(model, result.usage)
-    except (TypeError, ValueError, KeyError):
-        return None
-    return float(getattr(value, "total_usd", value)) if value is not None else None
+    billed = cost_from_usage(model, result.usage)
+    return billed.total_usd if billed is not None else None
 
 
 class JobQueue(QObject):

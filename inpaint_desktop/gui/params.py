@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inpaint_desktop.core.models import CapabilityTable, ModelCaps, load_capabilities
 from inpaint_desktop.gui.job_payload import EditParams
 
 DEFAULT_MODEL = "gpt-image-2"
@@ -23,7 +24,7 @@ _AUTO = "auto"
 
 @dataclass(frozen=True)
 class Caps:
-    """The subset of a model's capabilities the panel needs (filled from ``core.models``)."""
+    """The subset of a model's capabilities the panel shows (built from ``core.models.ModelCaps``)."""
 
     id: str
     label: str = ""
@@ -37,30 +38,22 @@ class Caps:
     deprecated: str | None = None
 
 
-def load_model_caps() -> dict[str, Caps]:
-    """All known models from the capability table (``core.models``)."""
-    from inpaint_desktop.core.models import load_capabilities
+def model_caps(table: CapabilityTable | None = None, *, generate: bool = False) -> dict[str, Caps]:
+    """Every model of the capability table as the panel sees it.
 
-    table = load_capabilities()
-    ids = _table_ids(table)
-    return {mid: caps_from(table.get(mid)) for mid in ids}
-
-
-def _table_ids(table: Any) -> list[str]:
-    for attr in ("ids", "model_ids", "models"):
-        value = getattr(table, attr, None)
-        if value is not None:
-            value = value() if callable(value) else value
-            return [v if isinstance(v, str) else v.id for v in value]
-    return [DEFAULT_MODEL]
+    Edits and generations accept different optional parameters (``moderation`` only on
+    generations), so the panel is built for one of the two.
+    """
+    table = table or load_capabilities()
+    return {mid: caps_from(table.get(mid), generate=generate) for mid in table.ids()}
 
 
-def caps_from(mc: Any) -> Caps:
+def caps_from(mc: ModelCaps, *, generate: bool = False) -> Caps:
     return Caps(
-        id=mc.id, label=getattr(mc, "label", "") or mc.id, sizes=tuple(mc.sizes),
-        custom_sizes=bool(mc.custom_sizes), qualities=tuple(mc.qualities), formats=tuple(mc.formats),
-        backgrounds=tuple(mc.backgrounds), params=frozenset(mc.params), max_n=int(mc.max_n or 1),
-        deprecated=str(mc.deprecated) if getattr(mc, "deprecated", None) else None,
+        id=mc.id, label=mc.label or mc.id, sizes=tuple(mc.sizes), custom_sizes=mc.custom_sizes,
+        qualities=tuple(mc.qualities), formats=tuple(mc.formats), backgrounds=tuple(mc.backgrounds),
+        params=frozenset(mc.params if generate else mc.edit_params), max_n=max(1, mc.max_n),
+        deprecated=mc.deprecated,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -68,6 +69,16 @@ class SendPanel(QWidget):
 
         self.params = ParamsPanel(models, self)
         layout.addWidget(self.params)
+        self.crop = QCheckBox("Crop to mask (full resolution)", objectName="crop_to_mask")
+        self.crop.setToolTip(
+            "Send only the painted area and its surroundings, at the model's full resolution, and paste "
+            "the result back into the photo. Best for small edits in large photos."
+        )
+        layout.addWidget(self.crop)
+        self.preflight = QLabel(objectName="preflight", wordWrap=True)
+        self.preflight.setToolTip("Exactly what Send uploads, and what it is estimated to cost")
+        self.preflight.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.preflight)
 
         bottom = QHBoxLayout()
         self.cost = QLabel(objectName="cost")
@@ -105,6 +116,7 @@ class SendPanel(QWidget):
         self.offline_banner.setVisible(offline)
         # The offline engine ignores model and output options beyond variants and format.
         self.params.model.setEnabled(not offline)
+        self.crop.setEnabled(not offline)
         self.backend_changed.emit(self.backend_choice())
 
     def remember_prompt(self, text: str) -> None:
@@ -124,6 +136,10 @@ class SendPanel(QWidget):
         self.recent.addItems([str(v) for v in items][:_MAX_RECENT])
         self.recent.setCurrentIndex(-1)
 
-    def set_cost_text(self, estimate: str, session: str) -> None:
+    def set_cost_text(self, estimate: str, session: str, preflight: str = "", tooltip: str = "") -> None:
         self.cost.setText(estimate)
         self.session_total.setText(session)
+        self.preflight.setText(preflight)
+        self.preflight.setVisible(bool(preflight))
+        if tooltip:
+            self.cost.setToolTip(tooltip)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -12,23 +13,28 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inpaint_desktop.api.backend import Backend
+from inpaint_desktop.core.models import load_capabilities
+from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.job_list import JobListPanel
 from inpaint_desktop.gui.job_payload import JobSpec
 from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
-from inpaint_desktop.gui.params import Caps
+from inpaint_desktop.gui.params import Caps, model_caps
 from inpaint_desktop.gui.references import ReferencesPanel
 from inpaint_desktop.gui.results_strip import ResultsStrip
 from inpaint_desktop.gui.send_panel import OFFLINE, OPENAI, SendPanel
 from inpaint_desktop.gui.send_support import (
     api_key_configured,
-    estimate_text,
+    estimate,
     image_array,
-    load_models,
     loaded_from_qimage,
     make_backend,
     qimage_from_array,
+    upload_plan,
 )
 from inpaint_desktop.store.results import ResultsLibrary
+
+# The preflight follows the mask while painting, at most this often (ms).
+PREFLIGHT_DELAY_MS = 200
 
 
 class SendWorkflow(QObject):
@@ -38,7 +44,8 @@ class SendWorkflow(QObject):
                  library: ResultsLibrary | None = None) -> None:
         super().__init__(window)
         self.window, self.document, self.settings = window, document, settings
-        self.models: dict[str, Caps] = load_models()
+        self.table = load_capabilities()
+        self.models: dict[str, Caps] = model_caps(self.table)
         self.base_url: str | None = getattr(settings, "base_url", None)
         self.panel = SendPanel(self.models)
         self.references = ReferencesPanel()
@@ -54,8 +61,18 @@ class SendWorkflow(QObject):
         self.panel.send_requested.connect(self.send)
         self.panel.backend_changed.connect(self._on_backend_changed)
         self.panel.params.changed.connect(self.update_cost)
+        self.panel.crop.toggled.connect(self.update_cost)
+        self.panel.prompt.textChanged.connect(self._schedule_cost)
+        self.references.changed.connect(self.update_cost)
         self.panel.settings_requested.connect(self.open_api_settings)
         self.results.use_as_base.connect(self.use_as_base)
+        self._cost_timer = QTimer(self)
+        self._cost_timer.setSingleShot(True)
+        self._cost_timer.setInterval(PREFLIGHT_DELAY_MS)
+        self._cost_timer.timeout.connect(self.update_cost)
+        for signal in ("image_changed", "mask_changed"):
+            if hasattr(document, signal):
+                getattr(document, signal).connect(self._schedule_cost)
         self.update_cost()
         window.installEventFilter(self)
         app = QApplication.instance()
@@ -64,10 +81,9 @@ class SendWorkflow(QObject):
 
     # -- backend --------------------------------------------------------------------------
     def _backend_factory(self, choice: str):
-        base_url = self.base_url
-
         def factory() -> Backend:
-            return make_backend(choice, base_url)
+            # Read when the worker builds the backend, so a changed base URL takes effect.
+            return make_backend(choice, self.base_url)
 
         return factory
 
@@ -113,12 +129,19 @@ class SendWorkflow(QObject):
             mask = None
         image = image_array(snap.image)
         params = self.panel.params.params()
+        plan = box = None
         if offline:
-            from dataclasses import replace
-
             params = replace(params, partial_images=0)
+        else:
+            try:
+                plan, box = upload_plan(params, self.table, image.shape[1], image.shape[0], mask,
+                                        crop=self.panel.crop.isChecked())
+            except ValueError as exc:
+                self.message(f"Cannot send: {exc}", "warning")
+                return None
         spec = JobSpec(JobQueue.new_job_id(), "edit", prompt, params, image, mask,
-                       self.references.files())
+                       self.references.files(), plan=plan, box=box,
+                       source_bytes=getattr(snap.image, "source_bytes", None))
         self._originals[spec.job_id] = qimage_from_array(image)
         self.queue.submit(spec)
         self.panel.remember_prompt(prompt)
@@ -128,11 +151,64 @@ class SendWorkflow(QObject):
         self._originals[spec.job_id] = None
         self.queue.submit(spec)
 
+    def _schedule_cost(self, *_args: object) -> None:
+        self._cost_timer.start()
+
     def update_cost(self) -> None:
-        offline = self.panel.backend_choice() == OFFLINE
-        estimate = "Free (offline)" if offline else estimate_text(self.panel.params.params(),
-                                                                   self.document)
-        self.panel.set_cost_text(estimate, f"Session total: ${self.session_cost:.3f}")
+        """Refresh the preflight: what Send uploads and what it is estimated to cost."""
+        session = f"Session total: ${self.session_cost:.3f}"
+        if self.panel.backend_choice() == OFFLINE:
+            self.panel.set_cost_text("Free (offline)", session, self._offline_preflight())
+            return
+        params = self.panel.params.params()
+        refs = self._reference_sizes()
+        if self.document.is_empty():
+            self.panel.set_cost_text("Open a photo to see the cost", session)
+            return
+        width, height = self.document.size()
+        try:
+            plan, box = upload_plan(params, self.table, width, height, self.document.mask,
+                                    crop=self.panel.crop.isChecked())
+        except ValueError as exc:
+            self.panel.set_cost_text("Cannot send", session, str(exc))
+            return
+        est = estimate(params, self.table, plan.upload, refs, self.panel.prompt_text())
+        if est is None or (est.total_usd == 0 and est.note.startswith("no price")):
+            text = "Cost: no price data for this model"
+            tip = est.note if est else ""
+        else:
+            text = f"Estimated ${est.total_usd:.3f}"
+            tip = (f"{est.input_tokens} input + {est.output_tokens} output tokens"
+                   + (f" ({est.note})" if est.note else ""))
+        parts = []
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        what = f"{bw}x{bh} crop of the photo" if (bw, bh) != (width, height) else "the photo"
+        if plan.is_identity:
+            parts.append(f"Uploads {what} at {plan.upload[0]}x{plan.upload[1]}")
+        else:
+            parts.append(f"Uploads {what} fitted to {plan.upload[0]}x{plan.upload[1]} "
+                         "(results are mapped back to full size)")
+        parts.append("with the mask" if self.document.mask.any() else "without a mask (whole image)")
+        if refs:
+            parts.append(f"+ {len(refs)} reference image(s)")
+        parts.append(f"× {params.n} variant(s)")
+        self.panel.set_cost_text(text, session, " ".join(parts) + ".", tip)
+
+    def _offline_preflight(self) -> str:
+        if self.document.is_empty():
+            return ""
+        width, height = self.document.size()
+        return f"Fills the painted area of the {width}x{height} photo on this computer; nothing is uploaded."
+
+    def _reference_sizes(self) -> list[tuple[int, int]]:
+        sizes = []
+        for part in self.references.files():
+            try:
+                info = probe_image(part.data)
+            except ValueError:
+                continue
+            sizes.append((info.width, info.height))
+        return sizes
 
     # -- results --------------------------------------------------------------------------
     def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:

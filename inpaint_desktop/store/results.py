@@ -24,7 +24,7 @@ _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 _REQUEST_FIELDS = (
     "prompt", "model", "n", "size", "quality", "output_format", "output_compression", "background",
     "moderation", "input_fidelity", "stream", "partial_images", "kind", "reference_count",
-    "upload_size", "original_size",
+    "upload_size", "original_size", "crop_box",
 )
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-pytest.importorskip("inpaint_desktop.api.factory")
+pytest.importorskip("inpaint_desktop.backends")
 
 from inpaint_desktop.gui.job_payload import EditParams, JobSpec
 from inpaint_desktop.gui.jobs import JobQueue, JobState
