@@ -146,7 +146,11 @@ class ResultsStrip(QWidget):
         label = "Showing: protected composite" if protected else "Showing: raw result"
         if entry.variant.resized and not protected:
             label += " (mapped back to the original size)"
+        if entry.variant.label:
+            label += f" · {entry.variant.label}"
         self.which.setText(label)
+        # What the raw result changed where nothing was meant to change: why "protected" exists.
+        self.which.setToolTip(f"Raw result: {entry.variant.drift}" if entry.variant.drift else "")
         self.viewer.set_images(image, entry.original)
         self.use_button.setEnabled(True)
         self.variant_selected.emit(row)

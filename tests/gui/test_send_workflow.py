@@ -131,3 +131,26 @@ def test_ctrl_enter_sends_from_the_prompt_box(setup, qtbot) -> None:
     assert hits, (QApplication.focusWidget(), QApplication.activeWindow())
     assert len(flow.queue.jobs) == 1, window.message_bar.messages
     assert flow.panel.prompt.toPlainText() == "sky"  # the prompt is kept for the next send
+
+
+def test_preflight_says_what_is_uploaded_and_what_it_costs(setup, qtbot) -> None:
+    from inpaint_desktop.gui.send_panel import OPENAI
+
+    _window, doc, flow = setup
+    flow.panel.set_backend_choice(OPENAI)
+    doc.set_image(Loaded(np.zeros((2000, 3000, 3), np.uint8)))
+    flow.update_cost()
+    text = flow.panel.preflight.text()
+    assert "fitted to" in text and "without a mask" in text, text
+    assert flow.panel.cost.text().startswith("Estimated $"), flow.panel.cost.text()
+    first = float(flow.panel.cost.text().removeprefix("Estimated $"))
+    mask = np.zeros((2000, 3000), np.uint8)
+    mask[100:150, 200:260] = 255
+    doc.set_mask(mask)
+    flow.panel.crop.setChecked(True)
+    text = flow.panel.preflight.text()
+    assert "crop of the photo" in text and "with the mask" in text, text
+    flow.panel.params.n.setValue(3)
+    assert float(flow.panel.cost.text().removeprefix("Estimated $")) > first
+    flow.panel.set_backend_choice(OFFLINE)
+    assert flow.panel.cost.text() == "Free (offline)" and "nothing is uploaded" in flow.panel.preflight.text()
