@@ -38,6 +38,15 @@ def _variant_png() -> bytes:
     return buf.getvalue()
 
 
+def _noise_png(megabytes: int) -> bytes:
+    """A real, readable PNG of about ``megabytes`` MB (noise does not compress)."""
+    side = int((megabytes * 1024 * 1024 / 3) ** 0.5)
+    arr = np.random.default_rng(2).integers(0, 256, (side, side, 3), np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG", compress_level=0)
+    return buf.getvalue()
+
+
 def _serve(body: bytes) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -79,7 +88,7 @@ def run() -> list[dict]:
     server = _serve(body)
     os.environ["OPENAI_API_KEY"] = os.environ.get("OPENAI_API_KEY", "sk-bench-not-secret")
     base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    blob = b"\x89PNG\r\n\x1a\n" + os.urandom(IMAGE_MB * 1024 * 1024 - 8)
+    blob = _noise_png(IMAGE_MB)
     refs = tuple(ImageFile(blob, f"ref{i}.png", "image/png") for i in range(N_IMAGES - 1))
     image = np.full((1024, 1536, 3), 128, np.uint8)
     mask = np.zeros((1024, 1536), np.uint8)
