@@ -123,11 +123,17 @@ def _check_upload(data: bytes, param: str, limit: int) -> None:
         raise _invalid(f"The {param} file is not a PNG, JPEG or WebP image.", param, "invalid_image_format")
 
 
+def unreadable_reason(exc: Exception) -> str:
+    """The decoder's reason without the in-memory file object it names (meaningless to the user)."""
+    return re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc))
+
+
 def _open(data: bytes, param: str) -> Image.Image:
     try:
         info = probe_image(data)
     except ValueError as exc:
-        raise _invalid(f"The {param} file could not be read: {exc}.", param, "invalid_image") from exc
+        raise _invalid(f"The {param} file could not be read: {unreadable_reason(exc)}.", param,
+                       "invalid_image") from exc
     if info.width * info.height > MAX_DECODE_PIXELS:
         raise _invalid(f"The {param} is {info.width}x{info.height}: more pixels than the engine decodes "
                        f"({MAX_DECODE_PIXELS:,}).", param, "invalid_image_dimensions")
@@ -138,7 +144,8 @@ def _open(data: bytes, param: str) -> Image.Image:
             img = Image.open(io.BytesIO(data))
             img.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _invalid(f"The {param} file could not be read: {exc}.", param, "invalid_image") from exc
+        raise _invalid(f"The {param} file could not be read: {unreadable_reason(exc)}.", param,
+                       "invalid_image") from exc
     return img
 
 

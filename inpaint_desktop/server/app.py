@@ -46,8 +46,9 @@ from inpaint_desktop.server.multipart import FormReader
 log = logging.getLogger("inpaint_desktop.server")
 T = TypeVar("T")
 
-# After refusing an upload the server still reads (and discards) up to this much of the body, so a
-# client that sends the whole body before reading gets the error instead of a reset connection.
+# After refusing an upload the server still reads and discards up to this much of the body (for at
+# most ``ServerSettings.drain_s``), so a client that sends its whole body before reading the answer
+# gets the error instead of a reset connection; nothing of it is kept.
 DRAIN_LIMIT = 64 * 1024 * 1024
 
 
@@ -59,6 +60,7 @@ class ServerSettings:
     workers: int = 1
     queue_limit: int = 8
     retry_after_s: int = 1
+    drain_s: float = 2.0
 
 
 class _RequestId:
@@ -124,15 +126,23 @@ class _Service:
     async def generations(self, request: Request) -> Response:
         if (denied := self.auth_error(request)) is not None:
             return denied
-        await _drain(request, 1024 * 1024)
+        await self.drain(request.stream())
         return responses.error_response(400, GENERATION_UNSUPPORTED, param="model",
                                         code="unsupported_operation")
 
+    async def drain(self, chunks: AsyncIterator[bytes]) -> None:
+        try:
+            await asyncio.wait_for(_drain_iter(chunks, DRAIN_LIMIT), self.settings.drain_s)
+        except (asyncio.TimeoutError, ClientDisconnect):
+            return
+
     async def edits(self, request: Request) -> Response:
         if (denied := self.auth_error(request)) is not None:
+            await self.drain(request.stream())
             return denied
         settings = self.settings
         if self.admitted >= settings.workers + settings.queue_limit:
+            await self.drain(request.stream())
             return responses.error_response(
                 429, f"The server is busy: {self.admitted} edits are running or waiting. Retry after "
                 f"{settings.retry_after_s} s.", type="requests", code="rate_limit_exceeded",
@@ -160,7 +170,7 @@ class _Service:
                         reader.feed(chunk)
                 form = reader.finish()
             except ApiError:
-                await _drain_iter(chunks, DRAIN_LIMIT)
+                await self.drain(chunks)
                 raise
             edit = edit_request(form)
             del form, reader  # the request holds the bytes from here on
@@ -218,22 +228,12 @@ def _api_error(exc: ApiError) -> Response:
                                     param=exc.param, code=exc.code)
 
 
-async def _drain(request: Request, limit: int) -> None:
-    try:
-        await _drain_iter(request.stream(), limit)
-    except ClientDisconnect:
-        return
-
-
 async def _drain_iter(chunks: AsyncIterator[bytes], limit: int) -> None:
     seen = 0
-    try:
-        async for chunk in chunks:
-            seen += len(chunk)
-            if seen > limit:
-                return
-    except ClientDisconnect:
-        return
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            return
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inpaint_desktop.api.types import EditRequest, ImageFile
 from inpaint_desktop.core.rules import MAX_PARTIAL_IMAGES, MAX_PROMPT_CHARS, probe_image, sniff_mime
+from inpaint_desktop.engine.codec import unreadable_reason
 from inpaint_desktop.server.multipart import Form, FormError
 
 _INT_FIELDS = ("n", "output_compression", "partial_images")
@@ -102,6 +103,7 @@ def _checked_file(name: str, data: bytes, filename: str, mime: str) -> ImageFile
         try:
             probe_image(data)
         except ValueError as exc:
-            raise FormError(f"Invalid image file '{filename}': {exc}.", code="invalid_image",
+            raise FormError(f"Invalid image file '{filename}': it could not be read "
+                            f"({unreadable_reason(exc)}).", code="invalid_image",
                             param=param) from None
     return ImageFile(data=data, filename=filename, mime=mime)
