@@ -14,6 +14,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -91,9 +92,23 @@ class _Service:
                                            thread_name_prefix="inpaint-engine")
         self.admitted = 0  # touched only on the event loop thread
         self.backend = LocalBackend()
+        # Engine calls running right now and the most seen at once (reported by /health).
+        self._lock = threading.Lock()
+        self.running = 0
+        self.peak_running = 0
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self._counted, fn, *args)
+
+    def _counted(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            self.running += 1
+            self.peak_running = max(self.peak_running, self.running)
+        try:
+            return fn(*args)
+        finally:
+            with self._lock:
+                self.running -= 1
 
     def auth_error(self, request: Request) -> Response | None:
         key = self.settings.api_key
@@ -114,7 +129,8 @@ class _Service:
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "engine": NAME, "workers": self.settings.workers,
-                             "admitted": self.admitted})
+                             "admitted": self.admitted, "running": self.running,
+                             "peak_running": self.peak_running})
 
     async def models(self, request: Request) -> Response:
         if (denied := self.auth_error(request)) is not None:
