@@ -30,6 +30,8 @@ BACKGROUNDS = ("transparent", "opaque", "auto")
 QUALITIES = ("low", "medium", "high", "auto", "standard")
 _SIZE = re.compile(r"^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$")
 MAX_SIDE = 16384
+# A requested output size beyond this many pixels is refused: n such images must fit in memory.
+MAX_OUTPUT_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,9 @@ def parse_size(size: str | None) -> tuple[int, int] | None:
     if not match:
         raise _invalid(f"size must be 'auto' or WIDTHxHEIGHT such as 1024x1024 (got {size!r}).", "size")
     w, h = int(match.group(1)), int(match.group(2))
-    if w > MAX_SIDE or h > MAX_SIDE:
-        raise _invalid(f"size {size} is too large: each side must be at most {MAX_SIDE}.", "size")
+    if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_OUTPUT_PIXELS:
+        raise _invalid(f"size {size} is too large: each side must be at most {MAX_SIDE} and the "
+                       f"picture at most {MAX_OUTPUT_PIXELS:,} pixels.", "size")
     return w, h
 
 
