@@ -119,21 +119,27 @@ def _png(array: np.ndarray) -> bytes:
 
 
 def run() -> list[dict]:
-    table = quality_table()
-    best = max(table, key=lambda r: r["psnr"])
+    objects, scene = quality_table(OBJECTS), quality_table(SCENE)
     default_label = {"offline-harmonic": "harmonic", "offline-telea": "telea r3",
                      "offline-navier-stokes": "navier-stokes r3",
                      "offline-exemplar": "exemplar #1"}[DEFAULT_METHOD]
     rows: list[dict] = []
-    for r in table:
-        rows.append({"name": f"engine_psnr_{r['label'].replace(' ', '_')}", "value": r["psnr"], "unit": "dB",
-                     "goal": "", "ok": None})
-        rows.append({"name": f"engine_ms_{r['label'].replace(' ', '_')}", "value": r["ms"], "unit": "ms",
-                     "goal": "", "ok": None})
-    default_psnr = next(r["psnr"] for r in table if r["label"] == default_label)
-    rows.append({"name": "engine_default_is_best_psnr", "value": f"{default_label} ({best['label']} best)",
-                 "unit": "", "goal": "default method has the best PSNR",
-                 "ok": default_psnr >= best["psnr"] - 1e-9})
+    overall: dict[str, float] = {}
+    for obj, scn in zip(objects, scene, strict=True):
+        key = obj["label"].replace(" ", "_").replace("#", "")
+        overall[obj["label"]] = (obj["psnr"] + scn["psnr"]) / 2
+        ms = (obj["ms"] + scn["ms"]) / 2
+        rows += [
+            {"name": f"engine_psnr_objects_{key}", "value": float(obj["psnr"]), "unit": "dB", "goal": "",
+             "ok": None},
+            {"name": f"engine_psnr_scene_{key}", "value": float(scn["psnr"]), "unit": "dB", "goal": "",
+             "ok": None},
+            {"name": f"engine_ms_{key}", "value": float(ms), "unit": "ms", "goal": "", "ok": None},
+        ]
+    best = max(overall, key=lambda label: overall[label])
+    rows.append({"name": "engine_default_is_best_psnr", "value": f"{default_label} (best: {best})",
+                 "unit": "", "goal": "default has the best mean PSNR",
+                 "ok": bool(overall[default_label] >= overall[best] - 1e-9)})
     seconds = big_edit_seconds()
     rows.append({"name": "engine_edit_1024_10pct_default", "value": seconds, "unit": "s",
                  "goal": "<= 0.5", "ok": seconds <= 0.5})
