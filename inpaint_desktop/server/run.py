@@ -3,6 +3,7 @@ the tests and the benchmarks to talk to a real server over loopback)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -19,8 +20,14 @@ def _config(settings: ServerSettings, host: str, port: int, log_level: str) -> u
 
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
           log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl+C)."""
-    uvicorn.Server(_config(settings, host, port, log_level)).run()
+    """Serve until interrupted (Ctrl+C), one log line per edit beside uvicorn's own."""
+    config = _config(settings, host, port, log_level)  # configures uvicorn's loggers
+    ours = logging.getLogger("inpaint_desktop.server")
+    ours.setLevel(log_level.upper())
+    for handler in logging.getLogger("uvicorn").handlers:
+        ours.addHandler(handler)
+    ours.propagate = False
+    uvicorn.Server(config).run()
 
 
 class ServerThread:
