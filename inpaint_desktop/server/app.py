@@ -28,8 +28,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inpaint_desktop.api.errors import ApiError
-from inpaint_desktop.api.types import EditRequest
+from inpaint_desktop.api.errors import ApiError, CancelledError
+from inpaint_desktop.api.types import CancelToken, EditRequest
 from inpaint_desktop.engine.backend import (
     GENERATION_UNSUPPORTED,
     NAME,
@@ -168,12 +168,16 @@ class _Service:
         handed_over = False
         try:
             response = await self._edit(request)
-            if isinstance(response, StreamingResponse):
-                handed_over = True  # the stream releases its admission when it ends
+            if isinstance(response, _AdmittedStream):
+                response.release = self._release
+                handed_over = True  # the stream releases its admission once it is sent
             return response
         finally:
             if not handed_over:
-                self.admitted -= 1
+                self._release()
+
+    def _release(self) -> None:
+        self.admitted -= 1
 
     async def _edit(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -196,18 +200,26 @@ class _Service:
         except ApiError as exc:
             return _api_error(exc)
         if edit.stream:
-            return StreamingResponse(self._stream(prepared, edit), media_type="text/event-stream",
-                                     headers={"cache-control": "no-cache"})
+            return _AdmittedStream(self._stream(prepared, edit), media_type="text/event-stream",
+                                   headers={"cache-control": "no-cache"})
+        # A client that gives up frees its worker: the fill stops at its next check.
+        cancel = CancelToken()
+        watcher = asyncio.create_task(_cancel_on_disconnect(request, cancel))
         try:
-            images = await self.run(_run_all, prepared)
+            images = await self.run(_run_all, prepared, cancel.raise_if_cancelled)
+        except CancelledError:
+            return Response(status_code=499)  # nobody is listening any more
         except ApiError as exc:
             return _api_error(exc)
+        finally:
+            watcher.cancel()
         body = responses.images_response(prepared, images, int(time.time()))
         log.info("edit %s: %d image(s) %s in %.0f ms", request.scope["state"].get("request_id"),
                  len(images), prepared.size_text, 1000 * (time.perf_counter() - started))
         return JSONResponse(body)
 
     async def _stream(self, prepared: PreparedEdit, edit: EditRequest) -> AsyncIterator[bytes]:
+        cancel = CancelToken()
         try:
             created = int(time.time())
             steps = edit.partial_images or 0
@@ -217,24 +229,45 @@ class _Service:
             done: dict[Variant, bytes] = {}
             for index, (variant, _label) in enumerate(prepared.plan):
                 if variant not in done:
-                    done[variant] = await self.run(run_variant, prepared, index, _no_check)
+                    done[variant] = await self.run(run_variant, prepared, index, cancel.raise_if_cancelled)
                 yield responses.completed_event(prepared, done[variant], int(time.time()))
         except ApiError as exc:
             yield responses.sse("error", responses.error_body(exc.message, param=exc.param, code=exc.code))
         finally:
-            self.admitted -= 1
+            # Reached when the client disconnects too (the stream task is cancelled): stop the fill.
+            cancel.cancel()
 
 
-def _no_check() -> None:
-    return None
+class _AdmittedStream(StreamingResponse):
+    """A stream that gives back its admission however it ends (sent, failed, never started)."""
+
+    release: Callable[[], None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.release is not None:
+                self.release()
+                self.release = None
 
 
-def _run_all(prepared: PreparedEdit) -> list[bytes]:
+async def _cancel_on_disconnect(request: Request, cancel: CancelToken) -> None:
+    # The body is read by now, so the next message the server gets is the client going away.
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            cancel.cancel()
+            return
+
+
+def _run_all(prepared: PreparedEdit, check: Callable[[], None]) -> list[bytes]:
     done: dict[Variant, bytes] = {}
     images = []
     for index, (variant, _label) in enumerate(prepared.plan):
+        check()
         if variant not in done:
-            done[variant] = run_variant(prepared, index, _no_check)
+            done[variant] = run_variant(prepared, index, check)
         images.append(done[variant])
     return images
 

@@ -142,7 +142,7 @@ class FormReader:
         if name in FILE_FIELDS:
             self._begin_file(name, filename)
             return
-        if name in self.form.fields or (isinstance(self._part, _TextPart) and self._part.name == name):
+        if name in self.form.fields:
             self._fail(f"Duplicate parameter: '{name}'. Send it once.", "duplicate_parameter", name)
         if filename is not None:
             self._fail(f"'{name}' must be a text field, not a file.", "invalid_type", name)

@@ -154,3 +154,18 @@ def test_edits_run_off_the_event_loop_and_at_most_workers_at_once(server: Server
     assert statuses == [200] * 4
     health = httpx.get(f"{server.url}/health").json()
     assert seen_running >= 1 and health["peak_running"] <= health["workers"] == 2
+
+
+def test_a_client_that_gives_up_frees_its_worker(server: ServerThread) -> None:
+    photo = photo_array(1600, 1200)
+    hole = np.zeros((1200, 1600), bool)
+    hole[200:1000, 300:1300] = True
+    files = [("image", ("p.png", png(photo), "image/png")), ("mask", ("m.png", mask_png(hole), "image/png"))]
+    request = {"prompt": "x", "n": "8", "model": "offline-telea"}  # several seconds of work in all
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/v1/images/edits", data=request, files=files, timeout=httpx.Timeout(30, read=0.8))
+    gave_up = time.monotonic()
+    while httpx.get(f"{server.url}/health").json()["running"] > 0:
+        assert time.monotonic() - gave_up < 1.5, "the fill kept running after the client left"
+        time.sleep(0.02)
