@@ -75,11 +75,11 @@ def test_variants_differ_and_repeats_say_so(photo: np.ndarray, hole: np.ndarray)
     result = LocalBackend().edit(_request(photo, hole, n=10, model="offline-telea"))
     assert result.labels[0].startswith("Telea") and len(result.labels) == 10
     pictures = [np.asarray(_decode(b))[hole].astype(int) for b in result.images]
-    for i in range(8):
+    for i in range(9):
         for j in range(i):
             assert np.abs(pictures[i] - pictures[j]).mean() > 0.5, (result.labels[i], result.labels[j])
-    assert "duplicate of variant 1" in result.labels[8] and result.images[8] == result.images[0]
-    assert "duplicate of variant 2" in result.labels[9] and result.images[9] == result.images[1]
+        assert "duplicate" not in result.labels[i]
+    assert "duplicate of variant 1" in result.labels[9] and result.images[9] == result.images[0]
 
 
 def test_size_and_formats(photo: np.ndarray, hole: np.ndarray) -> None:

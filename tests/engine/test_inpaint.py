@@ -155,3 +155,15 @@ def test_any_picture_and_hole_keeps_outside_pixels(h: int, w: int, seed: int, ch
     out = fill(picture, hole, variant)
     assert out.shape == picture.shape
     assert np.array_equal(out[~hole], picture[~hole])
+
+
+def test_biharmonic_continues_curvature_the_membrane_cannot() -> None:
+    # x^2 has a non-zero Laplacian (no membrane reproduces it) but a zero bi-Laplacian.
+    yy, xx = np.mgrid[:200, :300].astype(np.float32)
+    ramp = 20 + 200 * (xx / 300) ** 2 + 0 * yy
+    picture = np.dstack([ramp, ramp[:, ::-1], np.full_like(ramp, 90)]).astype(np.uint8)
+    hole = _ellipse_hole((200, 300), 150, 100, 70, 50)
+    membrane = _psnr(fill(picture, hole, Variant("harmonic")), picture, hole)
+    thin_plate = _psnr(fill(picture, hole, Variant("biharmonic")), picture, hole)
+    assert thin_plate > membrane + 5
+    assert thin_plate > 40
