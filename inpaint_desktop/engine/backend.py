@@ -80,10 +80,11 @@ def prepare_edit(request: EditRequest) -> PreparedEdit:
     return PreparedEdit(picture, hole, options, background, plan)
 
 
-def run_variant(prepared: PreparedEdit, index: int, check: Callable[[], None]) -> bytes:
-    """Fill and encode variant ``index`` of a prepared edit."""
+def run_variant(prepared: PreparedEdit, index: int, check: Callable[[], None],
+                notes: list[str] | None = None) -> bytes:
+    """Fill and encode variant ``index`` of a prepared edit (``notes``: see ``inpaint.fill``)."""
     variant, _label = prepared.plan[index]
-    return codec.encode(fill(prepared.picture, prepared.hole, variant, check), prepared.options,
+    return codec.encode(fill(prepared.picture, prepared.hole, variant, check, notes), prepared.options,
                         prepared.background)
 
 
@@ -137,6 +138,7 @@ class LocalBackend:
             check()
             report(Progress(kind="partial", index=step, image=preview(prepared, step, partials)))
         images: list[bytes] = []
+        labels: list[str] = []
         done: dict[Variant, bytes] = {}
         for index, (variant, label) in enumerate(prepared.plan):
             check()
@@ -144,8 +146,16 @@ class LocalBackend:
                             message=f"Filling variant {index + 1} of {total}: {label}"))
             # The engine is deterministic: a repeated variant (labelled as such) is the same picture.
             if variant not in done:
-                done[variant] = run_variant(prepared, index, check)
-            images.append(done[variant])
+                notes: list[str] = []
+                done[variant] = run_variant(prepared, index, check, notes)
+                label = "; ".join([label, *notes])
+            image = done[variant]
+            # Different methods can agree (a fallback, a hole too thin to differ): say so.
+            same = next((j for j in range(index) if images[j] == image), None)
+            if same is not None and "duplicate of variant" not in label:
+                label += f" (the same picture as variant {same + 1})"
+            images.append(image)
+            labels.append(label)
         check()
         return ImageResult(
             images=tuple(images),
@@ -155,7 +165,7 @@ class LocalBackend:
             quality=prepared.options.quality,
             output_format=prepared.options.output_format,
             background=prepared.background,
-            labels=tuple(label for _v, label in prepared.plan),
+            labels=tuple(labels),
             elapsed_s=time.perf_counter() - started,
         )
 

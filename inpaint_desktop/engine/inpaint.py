@@ -112,11 +112,14 @@ def plan_variants(method_id: str, n: int) -> list[tuple[Variant, str]]:
     return plan
 
 
-def fill(image: np.ndarray, hole: np.ndarray, variant: Variant, check: Check = no_check) -> np.ndarray:
+def fill(image: np.ndarray, hole: np.ndarray, variant: Variant, check: Check = no_check,
+         notes: list[str] | None = None) -> np.ndarray:
     """Fill ``hole`` (bool, True = fill) in ``image`` (H, W, 3 or 4, uint8) with ``variant``.
 
     A 4-channel picture has its colour filled by the method and its alpha by the membrane fill, so
     a hole in a transparent area stays transparent and one in an opaque area becomes opaque.
+    When the method had to do something other than its label says (the exemplar fill finding no
+    source region), a sentence saying so is appended to ``notes``.
     """
     if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3|4) uint8 picture, got {image.shape} {image.dtype}")
@@ -125,7 +128,7 @@ def fill(image: np.ndarray, hole: np.ndarray, variant: Variant, check: Check = n
     if not hole.any():
         return image.copy()
     rgb = np.ascontiguousarray(image[:, :, :3])
-    filled = _fill_rgb(rgb, hole, variant, check)
+    filled = _fill_rgb(rgb, hole, variant, check, notes if notes is not None else [])
     if image.shape[2] == 3:
         out = filled
     else:
@@ -136,7 +139,8 @@ def fill(image: np.ndarray, hole: np.ndarray, variant: Variant, check: Check = n
     return out
 
 
-def _fill_rgb(rgb: np.ndarray, hole: np.ndarray, variant: Variant, check: Check) -> np.ndarray:
+def _fill_rgb(rgb: np.ndarray, hole: np.ndarray, variant: Variant, check: Check,
+              notes: list[str]) -> np.ndarray:
     if variant.method == "harmonic":
         return to_u8(harmonic_fill(rgb.astype(np.float32), hole, check))
     if variant.method == "biharmonic":
@@ -145,7 +149,7 @@ def _fill_rgb(rgb: np.ndarray, hole: np.ndarray, variant: Variant, check: Check)
         return _cv_inpaint(rgb, hole, variant.radius, cv2.INPAINT_TELEA if variant.method == "telea"
                            else cv2.INPAINT_NS, check)
     if variant.method == "exemplar":
-        return _exemplar(rgb, hole, variant.rank, check)
+        return _exemplar(rgb, hole, variant.rank, check, notes)
     raise ValueError(f"unknown method {variant.method!r}")
 
 
@@ -172,8 +176,9 @@ def _cv_inpaint(rgb: np.ndarray, hole: np.ndarray, radius: int, flag: int, check
 _SEARCH_EDGE = 256
 
 
-def _exemplar(rgb: np.ndarray, hole: np.ndarray, rank: int, check: Check) -> np.ndarray:
+def _exemplar(rgb: np.ndarray, hole: np.ndarray, rank: int, check: Check, notes: list[str]) -> np.ndarray:
     out = rgb.copy()
+    missing = 0
     _count, labels, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
     h, w = hole.shape
@@ -193,6 +198,7 @@ def _exemplar(rgb: np.ndarray, hole: np.ndarray, rank: int, check: Check) -> np.
         box = (max(0, y - margin), min(h, y + bh + margin), max(0, x - margin), min(w, x + bw + margin))
         source = _find_source(small, small_hole, scale, rgb, hole, box, rank)
         if source is None:
+            missing += 1
             out = to_u8(harmonic_fill(out.astype(np.float32), part, check))
             continue
         y0, y1, x0, x1 = box
@@ -207,6 +213,9 @@ def _exemplar(rgb: np.ndarray, hole: np.ndarray, rank: int, check: Check) -> np.
         sel = part[y0:y1, x0:x1]
         region = out[y0:y1, x0:x1]
         region[sel] = blended[sel]
+    if missing:
+        notes.append(f"no hole-free source region #{rank + 1} for {missing} of {len(order)} painted "
+                     "area(s): the harmonic fill was used there")
     return out
 
 

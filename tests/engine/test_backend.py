@@ -188,3 +188,12 @@ def test_streamed_requests_report_coarse_previews(photo: np.ndarray, hole: np.nd
         assert p.image is not None
         preview = np.asarray(_decode(p.image))
         assert np.array_equal(preview[~hole], photo[~hole])
+
+
+def test_labels_say_when_a_method_fell_back_or_gave_the_same_picture(photo: np.ndarray) -> None:
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[10:290, 10:440] = True  # no hole-free region of that size exists to copy from
+    result = LocalBackend().edit(_request(photo, hole, n=2, model="offline-exemplar"))
+    assert "exemplar" in result.labels[0] and "the harmonic fill was used there" in result.labels[0]
+    assert result.labels[1].startswith("harmonic") and "the same picture as variant 1" in result.labels[1]
+    assert result.images[0] == result.images[1]
