@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from inpaint_desktop.api.types import EditRequest, ImageFile
 from inpaint_desktop.core.rules import MAX_PARTIAL_IMAGES, MAX_PROMPT_CHARS, probe_image, sniff_mime
 from inpaint_desktop.engine.codec import unreadable_reason
@@ -20,9 +22,12 @@ KNOWN_FIELDS = frozenset({"prompt", "model", "size", "user", "response_format", 
                           *_BOOL_FIELDS, *_ENUMS})
 
 
+_INTEGER = re.compile(r"^-?[0-9]{1,12}$")  # ASCII only: str.isdigit() also accepts '¹' or '٣'
+
+
 def _int(name: str, value: str) -> int:
     text = value.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 12:
+    if not _INTEGER.match(text):
         raise FormError(f"Invalid type for '{name}': expected an integer, but got a string instead.",
                         code="invalid_type", param=name)
     return int(text)

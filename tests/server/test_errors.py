@@ -71,6 +71,7 @@ def test_bare_image_repeated_is_a_duplicate_parameter(http: httpx.Client, parts)
     ("ok", {"prompt": "x" * 32_001}, 400, "string_above_max_length", "prompt", "32000"),
     ("ok", {"n": "11"}, 400, "invalid_value", "n", "between 1 and 10"),
     ("ok", {"n": "two"}, 400, "invalid_type", "n", "expected an integer"),
+    ("ok", {"n": "¹"}, 400, "invalid_type", "n", "expected an integer"),  # a digit to str.isdigit()
     ("ok", {"size": "12x"}, 400, "invalid_value", "size", "WIDTHxHEIGHT"),
     ("ok", {"output_format": "gif"}, 400, "invalid_value", "output_format", "'png'"),
     ("ok", {"output_compression": "50"}, 400, "invalid_value", "output_compression", "jpeg and webp"),

@@ -55,7 +55,7 @@ def _check_answer(response: httpx.Response) -> None:
         openapi_schema.validate(response.json(), "ErrorResponse")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fields=st.dictionaries(st.sampled_from(sorted(_values)), st.just(None), max_size=5).flatmap(
     lambda keys: st.fixed_dictionaries({k: _values[k] for k in keys})))
 def test_any_field_values(http: httpx.Client, fields: dict[str, str]) -> None:
