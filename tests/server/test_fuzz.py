@@ -77,3 +77,19 @@ def test_broken_bodies(http: httpx.Client, body: bytes, boundary: str, prefix: b
 def test_still_serving_after_the_fuzz(http: httpx.Client) -> None:
     assert http.get("/health").json()["status"] == "ok"
     assert http.post("/v1/images/edits", data={"prompt": "x"}, files=_FILES).status_code == 200
+
+
+_REAL = {"png": png(_PHOTO), "mask": mask_png(_HOLE)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.sampled_from(["png", "mask"]), cut=st.integers(1, 2000), flip=st.integers(0, 2000),
+       mime=st.sampled_from(["image/png", "image/jpeg", "image/webp", "image/gif", "text/plain", ""]))
+def test_damaged_files(http: httpx.Client, which: str, cut: int, flip: int, mime: str) -> None:
+    # Truncated or corrupted copies of real files: a classic source of decoder exceptions.
+    data = bytearray(_REAL[which][: max(8, len(_REAL[which]) - cut)])
+    data[flip % len(data)] ^= 0x5A
+    image = ("p.png", bytes(data), mime) if which == "png" else _FILES[0][1]
+    mask = ("m.png", bytes(data), mime) if which == "mask" else _FILES[1][1]
+    files = [("image", image), ("mask", mask)]
+    _check_answer(http.post("/v1/images/edits", data={"prompt": "x"}, files=files))
