@@ -1,0 +1,1 @@
+"""Built-in offline engine: classical inpainting (numpy/OpenCV) behind the Backend protocol."""

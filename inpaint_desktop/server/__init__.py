@@ -1,0 +1,1 @@
+"""`inpaint-desktop serve`: the offline engine behind the OpenAI Images HTTP API."""
