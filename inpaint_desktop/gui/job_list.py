@@ -108,4 +108,5 @@ class JobListPanel(QScrollArea):
         row = self.rows.get(job_id)
         variants = getattr(outcome, "variants", ())
         if row and variants:
-            row.show_preview(variants[0].raw)
+            first = variants[0]
+            row.show_preview(first.thumb if first.thumb is not None else first.raw)

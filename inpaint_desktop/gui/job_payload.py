@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from inpaint_desktop.api.types import EditRequest, GenerateRequest, ImageFile
@@ -145,6 +146,15 @@ def to_qimage(image: Image.Image | np.ndarray) -> QImage:
     return qimg.copy()  # detach from the Python buffer
 
 
+THUMB_PX = 128
+
+
+def thumbnail(image: QImage) -> QImage:
+    """A preview at most ``THUMB_PX`` on its long side (QImage work is safe off the GUI thread)."""
+    return image.scaled(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
 def decode_bytes(data: bytes) -> QImage:
     return to_qimage(Image.open(io.BytesIO(data)))
 
@@ -166,6 +176,8 @@ class Variant:
     saved_dir: str | None = None
     label: str = ""
     drift: str = ""
+    # Small preview made on the worker, so the GUI thread never scales full-size results.
+    thumb: QImage | None = field(default=None, repr=False)
 
 
 def make_variant(index: int, data: bytes, spec: JobSpec, label: str = "") -> tuple[Variant, bytes | None,
@@ -179,7 +191,7 @@ def make_variant(index: int, data: bytes, spec: JobSpec, label: str = "") -> tup
     result.load()
     raw_q = to_qimage(result)
     if spec.kind != "edit" or spec.image is None or spec.upload_box is None:
-        return Variant(index, data, raw_q, raw_q, label=label), None, None
+        return Variant(index, data, raw_q, raw_q, label=label, thumb=thumbnail(raw_q)), None, None
     original = spec.image
     channels = original.shape[2] if original.ndim == 3 else 3
     result_array = match_channels(np.asarray(result.convert("RGBA")), channels)
@@ -204,5 +216,6 @@ def make_variant(index: int, data: bytes, spec: JobSpec, label: str = "") -> tup
         protected_q = to_qimage(composite)
         drift = measure_drift(original, full, spec.mask).describe()
     full_q = to_qimage(full) if resized else raw_q
-    variant = Variant(index, data, raw_q, full_q, protected_q, resized, label=label, drift=drift)
+    variant = Variant(index, data, raw_q, full_q, protected_q, resized, label=label, drift=drift,
+                      thumb=thumbnail(protected_q or full_q))
     return variant, mapped_png, protected_png

@@ -119,10 +119,11 @@ class ResultsStrip(QWidget):
         first = len(self.entries)
         for v in variants:
             self.entries.append(StripEntry(job_id, v, original, prompt))
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(v.fullsize).scaled(
+            small = v.thumb if v.thumb is not None else v.fullsize
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(small).scaled(
                 _THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation)), f"{job_id} #{v.index + 1}")
-            item.setToolTip(prompt)
+            item.setToolTip(f"{prompt}\n{v.label}" if v.label else prompt)
             self.thumbs.addItem(item)
         if variants:
             self.thumbs.setCurrentRow(first)

@@ -88,7 +88,8 @@ class NewFromPromptDialog(QDialog):
             return
         for v in getattr(outcome, "variants", ()):
             self._variants.append(v.raw_bytes)
-            pix = QPixmap.fromImage(v.raw).scaled(128, 128, Qt.AspectRatioMode.KeepAspectRatio)
+            pix = QPixmap.fromImage(v.thumb if v.thumb is not None else v.raw).scaled(
+                128, 128, Qt.AspectRatioMode.KeepAspectRatio)
             self.choices.addItem(QListWidgetItem(QIcon(pix), f"Variant {v.index + 1}"))
         if self.choices.count():
             self.choices.setCurrentRow(0)
