@@ -48,6 +48,18 @@ def model_caps(table: CapabilityTable | None = None, *, generate: bool = False) 
     return {mid: caps_from(table.get(mid), generate=generate) for mid in table.ids()}
 
 
+def offline_caps() -> dict[str, Caps]:
+    """The offline engine's fill methods as models: any size, every format, a handful of variants."""
+    from inpaint_desktop.engine.backend import LocalBackend
+
+    return {
+        m.id: Caps(id=m.id, label=m.description.split(":")[0] or m.id, sizes=("auto",),
+                   qualities=("auto",), backgrounds=("auto", "opaque", "transparent"),
+                   params=frozenset({"output_compression", "background"}), max_n=10)
+        for m in LocalBackend().list_models()
+    }
+
+
 def caps_from(mc: ModelCaps, *, generate: bool = False) -> Caps:
     return Caps(
         id=mc.id, label=mc.label or mc.id, sizes=tuple(mc.sizes), custom_sizes=mc.custom_sizes,
@@ -113,6 +125,20 @@ class ParamsPanel(QWidget):
         self.custom_size.textChanged.connect(self.changed)
         default = self.model.findData(DEFAULT_MODEL)
         self.model.setCurrentIndex(max(default, 0))
+        self._apply_caps()
+
+    def set_models(self, models: dict[str, Caps], default: str | None = None) -> None:
+        """Offer another set of models (the offline engine's methods, or the API's models)."""
+        if list(models) == list(self._models):
+            return
+        self._models = models
+        self.model.blockSignals(True)
+        self.model.clear()
+        for mid, caps in models.items():
+            label = (caps.label or mid) + (" (deprecated)" if caps.deprecated else "")
+            self.model.addItem(label, mid)
+        self.model.setCurrentIndex(max(0, self.model.findData(default or DEFAULT_MODEL)))
+        self.model.blockSignals(False)
         self._apply_caps()
 
     def caps(self) -> Caps:

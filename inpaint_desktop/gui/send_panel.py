@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.params import Caps, ParamsPanel
+from inpaint_desktop.gui.params import Caps, ParamsPanel, offline_caps
 
 OFFLINE = "local"
 OPENAI = "openai"
@@ -67,6 +67,8 @@ class SendPanel(QWidget):
         layout.addWidget(self.prompt)
         layout.addWidget(self.recent)
 
+        self._api_models = models
+        self._offline_models: dict[str, Caps] | None = None
         self.params = ParamsPanel(models, self)
         layout.addWidget(self.params)
         self.crop = QCheckBox("Crop to mask (full resolution)", objectName="crop_to_mask")
@@ -114,8 +116,13 @@ class SendPanel(QWidget):
     def _on_backend(self) -> None:
         offline = self.backend_choice() == OFFLINE
         self.offline_banner.setVisible(offline)
-        # The offline engine ignores model and output options beyond variants and format.
-        self.params.model.setEnabled(not offline)
+        # Offline, the model list holds the engine's fill methods; crop-to-mask is for paid uploads.
+        if offline:
+            if self._offline_models is None:
+                self._offline_models = offline_caps()
+            self.params.set_models(self._offline_models)
+        else:
+            self.params.set_models(self._api_models)
         self.crop.setEnabled(not offline)
         self.backend_changed.emit(self.backend_choice())
 

@@ -76,6 +76,15 @@ def test_offline_default_and_banner(setup) -> None:
     assert "does not follow the prompt" in flow.panel.offline_text.text()
     names = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert "New from Prompt…" in names
+    combo = flow.panel.params.model
+    offline_ids = [combo.itemData(i) for i in range(combo.count())]
+    assert combo.currentData() == "offline-harmonic" and "offline-telea" in offline_ids
+    from inpaint_desktop.gui.send_panel import OPENAI
+
+    flow.panel.set_backend_choice(OPENAI)
+    assert combo.currentData() == "gpt-image-2" and "offline-telea" not in [
+        combo.itemData(i) for i in range(combo.count())]
+    assert flow.panel.offline_banner.isHidden()
 
 
 def test_send_without_image_warns_and_keeps_running(setup, qtbot) -> None:
