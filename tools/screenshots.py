@@ -1,65 +1,87 @@
-"""Take the README screenshot of the editor (run under Xvfb: xvfb-run -a python tools/screenshots.py)."""
+"""Take the README screenshots (run under Xvfb: xvfb-run -a python tools/screenshots.py [NAME ...]).
+
+- editor: a photo with a painted mask.
+- send: the same after an offline Send, with the variants in the Results panel.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import sys
+import tempfile
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
 from PySide6.QtCore import QPointF, QTimer
 from PySide6.QtWidgets import QApplication
 
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.main_window import MainWindow
-
 ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
 
 
-@dataclass(frozen=True)
-class _Photo:
-    array: np.ndarray
-    width: int
-    height: int
+def _paint(window, points: list[tuple[float, float]]) -> None:
+    canvas = window.canvas
+    canvas._begin_stroke(QPointF(*points[0]), erase=False, line_from=None)
+    for x, y in points[1:]:
+        canvas._stroke_to(QPointF(x, y))
+    canvas._end_stroke()
 
 
-def _load(path: Path) -> object:
-    try:
-        from inpaint_desktop.core.imaging import load_image
+def main(names: list[str]) -> int:
+    os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="inpaint-shots-"))
+    from inpaint_desktop.core.imaging import load_image
+    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.main_window import MainWindow
+    from inpaint_desktop.gui.send_workflow import install_send_workflow
 
-        return load_image(path)
-    except ImportError:
-        array = np.asarray(Image.open(path).convert("RGB"))
-        return _Photo(array, array.shape[1], array.shape[0])
-
-
-def main() -> int:
     app = QApplication([])
     app.setApplicationName("Inpaint Desktop")
-    window = MainWindow(Document())
-    window.resize(1100, 760)
+    document = Document()
+    window = MainWindow(document)
+    flow = install_send_workflow(window, document)
+    window.resize(1400, 900)
     window.show()
-    source = ROOT / "tests" / "data" / "astronaut.png"
-    window.document.set_image(_load(source), path=source)
+    source = ROOT / "tests" / "data" / "coffee.png"
+    document.set_image(load_image(source), path=source)
+    wanted = names or ["editor", "send"]
+    OUT.mkdir(parents=True, exist_ok=True)
 
-    def paint_and_grab() -> None:
-        canvas = window.canvas
-        canvas.fit()
-        canvas._begin_stroke(QPointF(180, 90), erase=False, line_from=None)
-        for x, y in ((200, 110), (240, 120), (290, 110), (320, 90)):
-            canvas._stroke_to(QPointF(x, y))
-        canvas._end_stroke()
+    def grab(name: str) -> None:
         app.processEvents()
-        out = ROOT / "docs" / "screenshots" / "editor.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(out))
-        print(out)
-        window.document.mark_saved()
+        path = OUT / f"{name}.png"
+        window.grab().save(str(path))
+        print(path, flush=True)
+
+    def finish() -> None:
+        document.mark_saved()
+        flow.close()
         app.quit()
 
-    QTimer.singleShot(300, paint_and_grab)
+    def after_send(*_args: object) -> None:
+        QTimer.singleShot(300, lambda: (grab("send"), finish()))
+
+    def paint_and_grab() -> None:
+        window.canvas.fit()
+        # The spoon on the saucer, right of the cup.
+        from inpaint_desktop.gui.tools import BrushSettings
+
+        window.canvas.set_brush(BrushSettings(size=34, hardness=0.8))
+        _paint(window, [(407, 66), (399, 120), (389, 175), (377, 225)])
+        window.canvas.set_brush(BrushSettings(size=70, hardness=0.8))
+        _paint(window, [(378, 240), (368, 275), (362, 300)])
+        if "editor" in wanted:
+            grab("editor")
+        if "send" in wanted:
+            flow.panel.prompt.setPlainText("A white porcelain saucer with nothing on it")
+            flow.panel.params.n.setValue(3)
+            flow.queue.job_finished.connect(after_send)
+            flow.queue.job_failed.connect(after_send)
+            flow.send()
+        else:
+            finish()
+
+    QTimer.singleShot(400, paint_and_grab)
     return app.exec()
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QMainWindow, QScrollArea, QWidget
 
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.core.models import load_capabilities
@@ -263,10 +263,23 @@ def install_send_workflow(window: Any, document: Any, *, settings: Any = None,
     flow = SendWorkflow(window, document, settings=settings, library=library)
     right = Qt.DockWidgetArea.RightDockWidgetArea
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-    window.add_side_panel(flow.panel, "Send", right)
-    window.add_side_panel(flow.references, "Reference images", right)
-    window.add_side_panel(flow.jobs_panel, "Jobs", right)
-    window.add_side_panel(flow.results, "Results", bottom)
+    # The Send panel scrolls rather than squeezing its rows on short screens.
+    scroll = QScrollArea()
+    scroll.setObjectName("send_scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(flow.panel)
+    scroll.setMinimumWidth(flow.panel.sizeHint().width() + 24)
+    send = window.add_side_panel(scroll, "Send", right)
+    jobs = window.add_side_panel(flow.jobs_panel, "Jobs", right)
+    refs = window.add_side_panel(flow.references, "Reference images", right)
+    if isinstance(window, QMainWindow):
+        window.tabifyDockWidget(jobs, refs)
+        jobs.raise_()
+        window.resizeDocks([send, jobs], [620, 180], Qt.Orientation.Vertical)
+    results = window.add_side_panel(flow.results, "Results", bottom)
+    if isinstance(window, QMainWindow):
+        window.resizeDocks([results], [340], Qt.Orientation.Vertical)
     send_action = QAction("Send", window)
     send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
     send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
