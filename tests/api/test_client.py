@@ -207,3 +207,20 @@ def test_result_bytes_are_real_images(server: FakeImagesServer) -> None:
         result = client.edit(edit_request())
     assert Image.open(io.BytesIO(result.images[0])).size == (16, 16)
     assert png_bytes(4, 4) != result.images[0]
+
+
+def test_images_body_with_escaped_slashes_and_key_like_text_parses_exactly() -> None:
+    import base64
+    import json
+
+    from inpaint_desktop.api.responses import parse_images_body
+    from tests.api.fake_server import png_bytes
+
+    images = [png_bytes(8, 8, (1, 2, 3)), png_bytes(9, 7, (200, 100, 0))]
+    body = json.dumps({
+        "created": 5, "revised_prompt": 'say "b64_json": "x"',
+        "data": [{"b64_json": base64.b64encode(img).decode(), "revised_prompt": "b64_json"} for img in images],
+        "usage": {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+    }).encode().replace(b"/", b"\\/")  # some servers escape every slash
+    result = parse_images_body(body, request_id="req_1")
+    assert result.images == tuple(images) and result.created == 5 and result.usage.total_tokens == 7
