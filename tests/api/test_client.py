@@ -219,7 +219,8 @@ def test_images_body_with_escaped_slashes_and_key_like_text_parses_exactly() -> 
     images = [png_bytes(8, 8, (1, 2, 3)), png_bytes(9, 7, (200, 100, 0))]
     body = json.dumps({
         "created": 5, "revised_prompt": 'say "b64_json": "x"',
-        "data": [{"b64_json": base64.b64encode(img).decode(), "revised_prompt": "b64_json"} for img in images],
+        "data": [{"b64_json": base64.b64encode(img).decode(), "revised_prompt": "b64_json"}
+                 for img in images],
         "usage": {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
     }).encode().replace(b"/", b"\\/")  # some servers escape every slash
     result = parse_images_body(body, request_id="req_1")
