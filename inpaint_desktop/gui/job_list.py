@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +39,10 @@ class JobRow(QWidget):
         prompt = job.spec.prompt or "(no prompt)"
         self.title = QLabel(prompt if len(prompt) < 48 else prompt[:45] + "…")
         self.title.setToolTip(job.spec.prompt)
-        self.status = QLabel(objectName="status")
+        self.status = QLabel(objectName="status", wordWrap=True)
+        # Long prompts and messages never push the Cancel button out of the panel.
+        for label in (self.title, self.status):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.bar = QProgressBar(maximumHeight=8, textVisible=False)
         text.addWidget(self.title)
         text.addWidget(self.status)
@@ -77,6 +81,8 @@ class JobListPanel(QScrollArea):
         super().__init__(parent)
         self.setObjectName("job_list")
         self.setWidgetResizable(True)
+        # Rows wrap their text instead of widening the panel.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._queue = queue
         inner = QWidget()
         self._layout = QVBoxLayout(inner)

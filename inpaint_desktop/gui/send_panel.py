@@ -63,6 +63,8 @@ class SendPanel(QWidget):
         self.prompt = QPlainTextEdit(objectName="prompt")
         self.prompt.setPlaceholderText("Describe the whole final image, not only the change…")
         self.prompt.setMinimumHeight(70)
+        # A few lines are enough to see; the parameters and Send must stay in view below it.
+        self.prompt.setMaximumHeight(120)
         layout.addWidget(QLabel("Prompt"))
         layout.addWidget(self.prompt)
         layout.addWidget(self.recent)

@@ -56,6 +56,9 @@ class SendWorkflow(QObject):
         self.jobs_panel = JobListPanel(self.queue)
         self.session_cost = 0.0
         self._originals: dict[str, QImage | None] = {}
+        self.docks: tuple[Any, Any] | None = None
+        self.results_dock: Any = None
+        self._shown = False
         self.queue.job_finished.connect(self._on_finished)
         self.queue.job_failed.connect(self._on_failed)
         self.panel.send_requested.connect(self.send)
@@ -243,7 +246,22 @@ class SendWorkflow(QObject):
         self.document.set_image(loaded_from_qimage(image))
 
     # -- lifetime -------------------------------------------------------------------------
+    def _proportion_docks(self) -> None:
+        """Give the Send panel most of the right column and the results a third of the height.
+
+        Dock sizes only take once the window has its real size, so this runs when it is first shown.
+        """
+        if self.docks is None or self.results_dock is None:
+            return
+        send, jobs = self.docks
+        height = self.window.height()
+        self.window.resizeDocks([send, jobs], [max(300, height - 220), 180], Qt.Orientation.Vertical)
+        self.window.resizeDocks([self.results_dock], [max(220, height // 3)], Qt.Orientation.Vertical)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Show and not self._shown:
+            self._shown = True
+            QTimer.singleShot(0, self._proportion_docks)
         if watched is self.window and event.type() == QEvent.Type.Close:
             # The window may still refuse to close (unsaved mask); decide once it has.
             QTimer.singleShot(0, self._close_if_hidden)
@@ -276,10 +294,10 @@ def install_send_workflow(window: Any, document: Any, *, settings: Any = None,
     if isinstance(window, QMainWindow):
         window.tabifyDockWidget(jobs, refs)
         jobs.raise_()
-        window.resizeDocks([send, jobs], [620, 180], Qt.Orientation.Vertical)
-    results = window.add_side_panel(flow.results, "Results", bottom)
-    if isinstance(window, QMainWindow):
-        window.resizeDocks([results], [340], Qt.Orientation.Vertical)
+        # The right column runs the full height; results sit under the canvas.
+        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        flow.docks = (send, jobs)
+    flow.results_dock = window.add_side_panel(flow.results, "Results", bottom)
     send_action = QAction("Send", window)
     send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
     send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
