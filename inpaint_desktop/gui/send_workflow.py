@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -32,6 +33,7 @@ from inpaint_desktop.gui.send_support import (
     upload_plan,
 )
 from inpaint_desktop.store.results import ResultsLibrary
+from inpaint_desktop.store.settings import Settings, load_settings, save_settings
 
 # The preflight follows the mask while painting, at most this often (ms).
 PREFLIGHT_DELAY_MS = 200
@@ -40,19 +42,22 @@ PREFLIGHT_DELAY_MS = 200
 class SendWorkflow(QObject):
     """Owns the job queue and the Send-related panels of one window."""
 
-    def __init__(self, window: Any, document: Any, *, settings: Any = None,
+    def __init__(self, window: Any, document: Any, *, settings: Settings | None = None,
                  library: ResultsLibrary | None = None) -> None:
         super().__init__(window)
+        settings = settings if settings is not None else load_settings()
         self.window, self.document, self.settings = window, document, settings
         self.table = load_capabilities()
         self.models: dict[str, Caps] = model_caps(self.table)
-        self.base_url: str | None = getattr(settings, "base_url", None)
+        self.base_url: str | None = settings.base_url
         self.panel = SendPanel(self.models)
         self.references = ReferencesPanel()
         self.results = ResultsStrip()
-        choice = OPENAI if api_key_configured() else OFFLINE
+        # Offline unless a key or a server is configured: a fresh machine does its main job at once.
+        choice = OPENAI if api_key_configured() or self.base_url else OFFLINE
         self.panel.set_backend_choice(choice)
-        self.queue = JobQueue(self._backend_factory(choice), library=library or ResultsLibrary(), parent=self)
+        self.queue = JobQueue(self._backend_factory(choice), library=library or _library(settings),
+                              parent=self)
         self.jobs_panel = JobListPanel(self.queue)
         self.session_cost = 0.0
         self._originals: dict[str, QImage | None] = {}
@@ -102,9 +107,17 @@ class SendWorkflow(QObject):
                                    base_url=self.base_url)
         if dialog.exec():
             self.base_url = dialog.base_url() or None
+            self._save_base_url()
             if api_key_configured() or self.base_url:
                 self.panel.set_backend_choice(OPENAI)
             self._on_backend_changed(self.panel.backend_choice())
+
+    def _save_base_url(self) -> None:
+        # Re-read first: the editor saves its own preferences in the same file.
+        try:
+            save_settings(load_settings().with_changes(base_url=self.base_url))
+        except OSError as exc:
+            self.message(f"Could not save the base URL: {exc}", "warning")
 
     # -- sending --------------------------------------------------------------------------
     def message(self, text: str, level: str = "error", details: str = "") -> None:
@@ -275,7 +288,11 @@ class SendWorkflow(QObject):
         self.queue.close()
 
 
-def install_send_workflow(window: Any, document: Any, *, settings: Any = None,
+def _library(settings: Settings) -> ResultsLibrary:
+    return ResultsLibrary(Path(settings.results_dir).expanduser() if settings.results_dir else None)
+
+
+def install_send_workflow(window: Any, document: Any, *, settings: Settings | None = None,
                           library: ResultsLibrary | None = None) -> SendWorkflow:
     """Add the Send, Jobs, Results and References panels, File > New from Prompt and Ctrl+Enter."""
     flow = SendWorkflow(window, document, settings=settings, library=library)

@@ -9,8 +9,6 @@ import time
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import KeyringError, PasswordDeleteError
 
 from inpaint_desktop.api import errors as E
 from inpaint_desktop.api.backend import Backend
@@ -28,43 +26,7 @@ from inpaint_desktop.api.config import (
 from inpaint_desktop.api.retry import backoff, retry_delay, server_wait, should_retry
 from inpaint_desktop.backends import BackendUnavailableError, create_backend, default_backend_kind
 from tests.api.conftest import KEY
-
-
-class MemoryKeyring(KeyringBackend):
-    """A working keyring backend that keeps passwords in memory (no secret reaches the disk)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such password")
-
-
-class BrokenKeyring(MemoryKeyring):
-    def get_password(self, service: str, username: str) -> str | None:
-        raise KeyringError("locked")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise KeyringError(f"cannot store {password}")
-
-
-@pytest.fixture
-def memory_keyring() -> MemoryKeyring:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend  # type: ignore[misc]
-    keyring.set_keyring(previous)
+from tests.keyrings import BrokenKeyring, MemoryKeyring
 
 
 def test_key_round_trip_through_the_keyring(memory_keyring: MemoryKeyring) -> None:

@@ -163,3 +163,29 @@ def test_preflight_says_what_is_uploaded_and_what_it_costs(setup, qtbot) -> None
     assert float(flow.panel.cost.text().removeprefix("Estimated $")) > first
     flow.panel.set_backend_choice(OFFLINE)
     assert flow.panel.cost.text() == "Free (offline)" and "nothing is uploaded" in flow.panel.preflight.text()
+
+
+def test_api_settings_dialog_saves_base_url_and_never_the_key(
+    setup, qtbot, monkeypatch, memory_keyring
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
+    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.store.settings import default_settings_path, load_settings
+
+    _window, _doc, flow = setup
+
+    def fake_exec(dialog: ApiSettingsDialog) -> int:
+        # What a user does in the dialog: type a URL and a key, press Save.
+        qtbot.keyClicks(dialog.url, "http://127.0.0.1:8123/v1")
+        qtbot.keyClicks(dialog.key, "sk-should-never-be-in-a-file")
+        dialog._save()
+        return int(QDialog.DialogCode.Accepted) if dialog.result() else 0
+
+    monkeypatch.setattr(ApiSettingsDialog, "exec", fake_exec)
+    flow.open_api_settings()
+    assert load_settings().base_url == "http://127.0.0.1:8123/v1"
+    assert "sk-should-never" not in default_settings_path().read_text()
+    assert flow.base_url == "http://127.0.0.1:8123/v1" and flow.panel.backend_choice() == OPENAI
+    assert list(memory_keyring.store.values()) == ["sk-should-never-be-in-a-file"]
