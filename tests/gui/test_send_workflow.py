@@ -168,7 +168,7 @@ def test_preflight_says_what_is_uploaded_and_what_it_costs(setup, qtbot) -> None
 def test_api_settings_dialog_saves_base_url_and_never_the_key(
     setup, qtbot, monkeypatch, memory_keyring
 ) -> None:
-    from PySide6.QtWidgets import QDialog
+    from PySide6.QtWidgets import QDialogButtonBox
 
     from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
     from inpaint_desktop.gui.send_panel import OPENAI
@@ -180,8 +180,9 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
         # What a user does in the dialog: type a URL and a key, press Save.
         qtbot.keyClicks(dialog.url, "http://127.0.0.1:8123/v1")
         qtbot.keyClicks(dialog.key, "sk-should-never-be-in-a-file")
-        dialog._save()
-        return int(QDialog.DialogCode.Accepted) if dialog.result() else 0
+        save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        return dialog.result()
 
     monkeypatch.setattr(ApiSettingsDialog, "exec", fake_exec)
     flow.open_api_settings()
