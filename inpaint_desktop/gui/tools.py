@@ -12,6 +12,14 @@ from PySide6.QtCore import QRect
 class ToolKind(Enum):
     BRUSH = "brush"
     ERASER = "eraser"
+    RECT = "rectangle"
+    LASSO = "lasso"
+    POLYGON = "polygon"
+
+    @property
+    def is_shape(self) -> bool:
+        """Shape tools fill (left button) or erase (right button) a closed outline."""
+        return self in (ToolKind.RECT, ToolKind.LASSO, ToolKind.POLYGON)
 
 
 @dataclass(frozen=True)
