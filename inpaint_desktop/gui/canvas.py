@@ -362,6 +362,10 @@ class Canvas(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.shape.kind is ShapeKind.POLYGON:
+            point = self.widget_to_image(event.position())
+            last = self.shape.points[-1]
+            if abs(point.x() - last.x()) + abs(point.y() - last.y()) > 0.5:
+                self.shape.points.append(point)  # the double-click's own press may not have added it
             self._finish_shape()
             return
         super().mouseDoubleClickEvent(event)

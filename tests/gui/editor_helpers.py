@@ -3,7 +3,7 @@ mouse gestures in image coordinates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +58,21 @@ def move(canvas: Canvas, pos: QPoint, button=Qt.MouseButton.NoButton,
     event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(pos), QPointF(canvas.mapToGlobal(pos)),
                         Qt.MouseButton.NoButton, button, mods)
     QApplication.sendEvent(canvas, event)
+
+
+def answer_next_box(button, check: Callable[[str], bool] = lambda _text: True) -> None:
+    """Click ``button`` on the next modal QMessageBox, polling until it appears."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, poll)
+            return
+        if not check(box.text()):
+            box.button(QMessageBox.StandardButton.Cancel).click()
+            raise AssertionError(f"unexpected question: {box.text()}")
+        box.button(button).click()
+
+    QTimer.singleShot(20, poll)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolButton
@@ -12,7 +12,7 @@ from inpaint_desktop.gui.main_window import MainWindow
 from inpaint_desktop.gui.shortcuts_dialog import CANVAS_GESTURES, shortcut_rows, unlisted_actions
 from inpaint_desktop.gui.tools import ToolKind
 from inpaint_desktop.store.settings import load_settings
-from tests.gui.editor_helpers import drag, photo, to_widget, window
+from tests.gui.editor_helpers import answer_next_box, drag, photo, to_widget, window
 
 __all__ = ["window"]
 
@@ -178,11 +178,6 @@ def test_close_with_unsaved_mask_asks_and_cancel_keeps_window(qtbot, window: Mai
     drag(window.canvas, [(10, 10), (20, 20)])
     assert window.isWindowModified()
 
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox) and "not exported" in box.text()
-        box.button(QMessageBox.StandardButton.Cancel).click()
-
-    QTimer.singleShot(50, answer)
+    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "not exported" in text)
     assert not window.close()
     assert window.isVisible()
