@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -231,8 +232,29 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Help")
         menu.addAction(self._action("shortcuts", "&Shortcuts", self.show_shortcuts, "F1"))
 
+    def _short_proxy(self, name: str, text: str) -> QAction:
+        """A fixed-label stand-in for an action whose own text changes (Undo “Paint” …) on buttons."""
+        source = self.actions_by_name[name]
+        proxy = QAction(text, self)
+        proxy.setObjectName(f"{name}_button")
+        proxy.triggered.connect(source.trigger)
+
+        def follow() -> None:
+            if not (shiboken6.isValid(source) and shiboken6.isValid(proxy)):
+                return  # the window is being torn down
+            proxy.setEnabled(source.isEnabled())
+            shortcut = source.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            proxy.setToolTip(f"{source.text().replace('&', '')} ({shortcut})")
+
+        source.changed.connect(follow)
+        follow()
+        return proxy
+
     def _setup_panels(self) -> None:
-        self.tool_panel = ToolPanel(self.canvas, self.actions_by_name)
+        buttons = dict(self.actions_by_name)
+        buttons["undo"] = self._short_proxy("undo", "Undo")
+        buttons["redo"] = self._short_proxy("redo", "Redo")
+        self.tool_panel = ToolPanel(self.canvas, buttons)
         dock = self.add_side_panel(self.tool_panel, "Tools", Qt.DockWidgetArea.LeftDockWidgetArea)
         dock.toggleViewAction().setShortcut(QKeySequence("F2"))
         toolbar = QToolBar("Toolbar", self)
@@ -243,7 +265,7 @@ class MainWindow(QMainWindow):
             if name is None:
                 toolbar.addSeparator()
             else:
-                toolbar.addAction(self.actions_by_name[name])
+                toolbar.addAction(buttons[name])
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 

@@ -80,7 +80,9 @@ class ToolPanel(QWidget):
 
     def _tools_box(self) -> QGroupBox:
         box = QGroupBox("Tool")
-        box.setLayout(self._grid(["brush", "eraser", "rect", "lasso", "polygon", "undo", "redo"], 3))
+        layout = QVBoxLayout(box)
+        layout.addLayout(self._grid(["brush", "eraser", "rect", "lasso", "polygon"], 3))
+        layout.addLayout(self._grid(["undo", "redo"], 2))
         return box
 
     def _brush_box(self) -> QGroupBox:
