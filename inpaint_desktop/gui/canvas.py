@@ -209,7 +209,8 @@ class Canvas(QWidget):
             if not src_rect.isEmpty():
                 target = self.view.image_rect_to_widget(QRectF(src_rect))
                 # Smooth when zoomed out; nearest neighbour past 100 % so pixels stay crisp.
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.view.scale < 1.0)
+                # (Judged in device pixels, so HiDPI screens stay crisp at 100 % too.)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.display_zoom() < 1.0)
                 painter.drawImage(target, self._image_q, QRectF(src_rect))
                 if self._overlay is not None and self.overlay_visible and not self._overlay_peek_hidden:
                     painter.drawImage(target, self._overlay, QRectF(src_rect))
