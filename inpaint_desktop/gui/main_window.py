@@ -260,8 +260,8 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Toolbar", self)
         toolbar.setObjectName("toolbar_main")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for name in ("open", "export_mask", None, "undo", "redo", None, "brush", "eraser", "rect", "lasso",
-                     "polygon", None, "fit", "actual", "overlay", "api_view"):
+        for name in ("open", "paste", "export_mask", None, "undo", "redo", None, "brush", "eraser", "rect",
+                     "lasso", "polygon", None, "overlay", "api_view", None, "shortcuts"):
             if name is None:
                 toolbar.addSeparator()
             else:

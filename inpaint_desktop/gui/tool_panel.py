@@ -31,6 +31,8 @@ from inpaint_desktop.gui.canvas import Canvas
 from inpaint_desktop.gui.tools import BrushSettings
 
 MIN_SIZE, MAX_SIZE = 1, 2000
+# Actions whose panel control is a slider rather than a button.
+SLIDER_ACTIONS = ("smaller", "larger", "softer", "harder", "opacity_up", "opacity_down")
 _SLIDER_STEPS = 1000
 
 
@@ -57,6 +59,7 @@ class ToolPanel(QWidget):
         layout.addWidget(self._brush_box())
         layout.addWidget(self._mask_box())
         layout.addWidget(self._overlay_box())
+        layout.addWidget(self._view_box())
         layout.addStretch(1)
         canvas.brush_changed.connect(self._sync_brush)
         canvas.overlay_changed.connect(self._sync_overlay)
@@ -81,7 +84,7 @@ class ToolPanel(QWidget):
     def _tools_box(self) -> QGroupBox:
         box = QGroupBox("Tool")
         layout = QVBoxLayout(box)
-        layout.addLayout(self._grid(["brush", "eraser", "rect", "lasso", "polygon"], 3))
+        layout.addLayout(self._grid(["brush", "eraser", "rect", "lasso", "polygon", "finish_polygon"], 3))
         layout.addLayout(self._grid(["undo", "redo"], 2))
         return box
 
@@ -143,6 +146,11 @@ class ToolPanel(QWidget):
         )
         form.addRow("Opacity", self.opacity_slider)
         form.addRow(self._grid(["overlay", "api_view"], 2))
+        return box
+
+    def _view_box(self) -> QGroupBox:
+        box = QGroupBox("View")
+        box.setLayout(self._grid(["fit", "actual", "zoom_in", "zoom_out"], 4))
         return box
 
     # -- canvas <-> widgets -------------------------------------------------------------------

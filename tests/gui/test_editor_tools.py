@@ -223,3 +223,22 @@ def test_opening_over_unsaved_mask_asks_first(qtbot, window: MainWindow) -> None
     win.open_path(DATA / "coffee.png")
     qtbot.waitUntil(lambda: win.opener.pending == 0, timeout=5000)
     assert win.document.path == DATA / "coffee.png" and not win.document.mask.any()
+
+
+def test_tablet_pressure_scales_the_brush(window: MainWindow) -> None:
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+
+    win = _ready(window)
+    canvas, mask = win.canvas, win.document.mask
+    canvas.set_brush(BrushSettings(size=40, hardness=1.0))
+    pen = QPointingDevice("pen", 1, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
+                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+    pos = QPointF(to_widget(canvas, 60, 75))
+    event = QTabletEvent(QTabletEvent.Type.TabletPress, pen, pos, QPointF(canvas.mapToGlobal(pos)), 0.25,
+                         0.0, 0.0, 0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier, L, L)
+    QApplication.sendEvent(canvas, event)
+    drag(canvas, [(60, 75), (140, 75)])  # the mouse events a tablet press is followed by
+    column = mask[:, 100]
+    assert 8 <= np.count_nonzero(column) <= 12  # a quarter of the 40 px brush
+    drag(canvas, [(60, 40), (140, 40)])  # pressure ends with the stroke: full size again
+    assert 38 <= np.count_nonzero(mask[:60, 100]) <= 42

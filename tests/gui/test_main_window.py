@@ -181,3 +181,26 @@ def test_close_with_unsaved_mask_asks_and_cancel_keeps_window(qtbot, window: Mai
     answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "not exported" in text)
     assert not window.close()
     assert window.isVisible()
+
+
+def test_every_action_has_a_button_or_slider(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QColorDialog
+
+    from inpaint_desktop.gui.tool_panel import SLIDER_ACTIONS
+
+    shown: set[str] = set()
+    for button in window.tool_panel.findChildren(QToolButton):
+        action = button.defaultAction()
+        if action is not None:
+            shown.add(action.objectName().removesuffix("_button"))
+    shown |= {a.objectName().removesuffix("_button") for a in window.toolbar.actions() if a.objectName()}
+    # The colour button shows the colour itself; it triggers the same action.
+    fired: list[bool] = []
+    window.actions_by_name["overlay_color"].triggered.connect(lambda *_: fired.append(True))
+    window.tool_panel.color_button.click()
+    if fired:
+        shown.add("overlay_color")
+    for dialog in window.findChildren(QColorDialog):
+        dialog.close()
+    missing = set(window.actions_by_name) - shown - set(SLIDER_ACTIONS) - {"quit"}
+    assert missing == set()
