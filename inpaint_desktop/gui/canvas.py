@@ -21,7 +21,7 @@ from inpaint_desktop.gui.document import Document
 from inpaint_desktop.gui.overlay import MaskView, refresh_overlay
 from inpaint_desktop.gui.qimage_utils import array_to_qimage
 from inpaint_desktop.gui.selection_tools import ShapeKind, ShapeTool
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind, segment_rect, stamp_segment
+from inpaint_desktop.gui.tools import BrushSettings, StrokeHistory, ToolKind, segment_rect, stamp_segment
 from inpaint_desktop.gui.view_state import ViewState
 
 __all__ = ["Canvas", "MaskView"]
@@ -62,7 +62,7 @@ class Canvas(QWidget):
         self._overlay_np: np.ndarray | None = None
         self._stroke_erase = False
         self._stroke_last: QPointF | None = None
-        self._stroke_segments: list[tuple[QRect, np.ndarray]] = []
+        self._stroke_history = StrokeHistory()
         self._last_point: QPointF | None = None  # end of the previous stroke, for Shift+click lines
         self._pan_last: QPointF | None = None
         self._space_down = False
@@ -249,7 +249,7 @@ class Canvas(QWidget):
     # -- strokes ----------------------------------------------------------------------------
     def _begin_stroke(self, image_point: QPointF, *, erase: bool, line_from: QPointF | None) -> None:
         self._stroke_erase = erase
-        self._stroke_segments = []
+        self._stroke_history.clear()
         self._stroke_last = line_from if line_from is not None else image_point
         self._stroke_to(image_point)
 
@@ -264,8 +264,7 @@ class Canvas(QWidget):
         height, width = mask.shape
         rect = segment_rect(*start, *end, max(0.5, brush.size / 2), width, height)
         if not rect.isEmpty():
-            sl = (slice(rect.top(), rect.bottom() + 1), slice(rect.left(), rect.right() + 1))
-            self._stroke_segments.append((rect, mask[sl].copy()))
+            self._stroke_history.save(mask, rect)
             stamp_segment(mask, start, end, brush, erase=self._stroke_erase)
             self.document.notify_mask(rect)
         self._stroke_last = QPointF(image_point)
@@ -275,19 +274,9 @@ class Canvas(QWidget):
             return
         self._last_point = QPointF(self._stroke_last)
         self._stroke_last = None
-        segments, self._stroke_segments = self._stroke_segments, []
-        if not segments:
-            return
-        union = QRect(segments[0][0])
-        for rect, _ in segments[1:]:
-            union |= rect
-        mask = self.document.mask
-        before = mask[union.top() : union.bottom() + 1, union.left() : union.right() + 1].copy()
-        # Replaying the saved pixels newest-first restores the state before the stroke began.
-        for rect, patch in reversed(segments):
-            y, x = rect.top() - union.top(), rect.left() - union.left()
-            before[y : y + rect.height(), x : x + rect.width()] = patch
-        self.document.push_patch(union, before, text="Erase" if self._stroke_erase else "Paint")
+        result = self._stroke_history.before_patch(self.document.mask)
+        if result is not None:
+            self.document.push_patch(*result, text="Erase" if self._stroke_erase else "Paint")
 
     @property
     def stroking(self) -> bool:
