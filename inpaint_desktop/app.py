@@ -8,6 +8,13 @@ import time
 from pathlib import Path
 
 
+def _warm_up() -> None:
+    # Decoding and mask libraries load on a worker after start-up, so the first open, stroke or
+    # export does not pause the window while they import.
+    import inpaint_desktop.core.imaging
+    import inpaint_desktop.core.mask  # noqa: F401
+
+
 def run_app(image: str | None, mask: str | None) -> int:
     """Start the editor, optionally opening ``image`` (and ``mask``); returns the exit code."""
     started = time.perf_counter()
@@ -25,12 +32,21 @@ def run_app(image: str | None, mask: str | None) -> int:
     window = MainWindow(document)
     from inpaint_desktop.gui.send_workflow import install_send_workflow
 
-    install_send_workflow(window, document)
+    flow = install_send_workflow(window, document, settings=window.settings)
+
+    def remember_base_url() -> None:
+        base_url = getattr(flow, "base_url", None)
+        if base_url != window.settings.base_url:
+            window.update_settings(base_url=base_url)
+
+    app.aboutToQuit.connect(remember_base_url)
     window.show()
     if image:
-        window.open_path(Path(image))
-    if mask:
-        window.message_bar.show_message("Mask import from the command line is not available yet.", "warning")
+        window.open_path(Path(image), mask=Path(mask) if mask else None)
+    elif mask:
+        usage = "--mask needs a photo too: inpaint-desktop PHOTO --mask MASK"
+        window.message_bar.show_message(usage, "warning")
+    window.loader.submit(_warm_up, lambda _: None, lambda _msg, _details: None)
     if os.environ.get("INPAINT_DESKTOP_EXIT_WHEN_IDLE") == "1":
 
         def report() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -20,16 +18,17 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from inpaint_desktop.gui.document import Document
+from inpaint_desktop.gui.overlay import MaskView, refresh_overlay
 from inpaint_desktop.gui.qimage_utils import array_to_qimage
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind, segment_rect, stamp_segment
+from inpaint_desktop.gui.selection_tools import ShapeKind, ShapeTool
+from inpaint_desktop.gui.tools import BrushSettings, StrokeHistory, ToolKind, segment_rect, stamp_segment
 from inpaint_desktop.gui.view_state import ViewState
 
+__all__ = ["Canvas", "MaskView"]
+
 WHEEL_STEP = 1.25
-
-
-class MaskView(Enum):
-    OVERLAY = "overlay"  # coloured tint where the mask is painted
-    API = "api"  # what the API sees: checkerboard where the exported mask is transparent
+# Alt+right-drag: widget pixels of vertical drag for the full hardness range.
+HARDNESS_DRAG_SPAN = 200.0
 
 
 class Canvas(QWidget):
@@ -40,8 +39,10 @@ class Canvas(QWidget):
     """
 
     cursor_moved = Signal(QPoint)  # image pixels
-    zoom_changed = Signal(float)
+    zoom_changed = Signal(float)  # display zoom: 1.0 = one image pixel per physical screen pixel
     brush_changed = Signal()
+    tool_changed = Signal(object)  # ToolKind
+    overlay_changed = Signal()
 
     def __init__(
         self, document: Document, view: ViewState | None = None, parent: QWidget | None = None
@@ -61,13 +62,15 @@ class Canvas(QWidget):
         self._overlay_np: np.ndarray | None = None
         self._stroke_erase = False
         self._stroke_last: QPointF | None = None
-        self._stroke_segments: list[tuple[QRect, np.ndarray]] = []
+        self._stroke_history = StrokeHistory()
         self._last_point: QPointF | None = None  # end of the previous stroke, for Shift+click lines
         self._pan_last: QPointF | None = None
         self._space_down = False
         self._cursor_widget: QPointF | None = None
         self._pressure = 1.0
         self._fitted = False
+        self.shape = ShapeTool()
+        self._resize_from: tuple[QPointF, BrushSettings] | None = None  # Alt+right-drag
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -93,14 +96,20 @@ class Canvas(QWidget):
         width, height = self.document.size()
         self.view.fit(width, height, self.width(), self.height())
 
+    def display_zoom(self) -> float:
+        """Image pixels per physical screen pixel (what "100 %" means on HiDPI screens too)."""
+        return self.view.scale * self.devicePixelRatioF()
+
     def zoom_actual(self) -> None:
-        self.view.set_scale_centered(1.0, self.width(), self.height())
+        # One image pixel per device pixel: on a 2x screen the logical scale is 0.5.
+        self.view.set_scale_centered(1.0 / self.devicePixelRatioF(), self.width(), self.height())
 
     def zoom_by(self, factor: float) -> None:
         self.view.zoom_at(QPointF(self.width() / 2, self.height() / 2), factor)
 
     def set_overlay_visible(self, visible: bool) -> None:
-        self.overlay_visible = visible
+        self.overlay_visible = bool(visible)
+        self.overlay_changed.emit()
         self.update()
 
     def set_overlay_peek_hidden(self, hidden: bool) -> None:
@@ -110,21 +119,45 @@ class Canvas(QWidget):
     def set_mask_view(self, mode: MaskView) -> None:
         self.mask_view = mode
         self._refresh_overlay(QRect(0, 0, *self.document.size()))
+        self.overlay_changed.emit()
         self.update()
 
     def set_overlay_style(self, color: QColor, opacity: float) -> None:
         self.overlay_color = QColor(color)
         self.overlay_opacity = float(np.clip(opacity, 0.0, 1.0))
         self._refresh_overlay(QRect(0, 0, *self.document.size()))
+        self.overlay_changed.emit()
         self.update()
 
     def set_brush(self, brush: BrushSettings) -> None:
-        self.brush = BrushSettings(size=float(np.clip(brush.size, 1, 2000)), hardness=brush.hardness)
+        size = float(np.clip(brush.size, 1, 2000))
+        hardness = float(np.clip(brush.hardness, 0.0, 1.0))
+        if (size, hardness) == (self.brush.size, self.brush.hardness):
+            return
+        old = self._cursor_rect()
+        self.brush = BrushSettings(size=size, hardness=hardness)
         self.brush_changed.emit()
-        self.update()
+        self.update(old | self._cursor_rect())
 
     def set_tool(self, tool: ToolKind) -> None:
+        if tool is self.tool:
+            return
+        if self.shape.active:
+            self.shape.cancel()
+            self.update()
         self.tool = tool
+        self._move_cursor(self._cursor_widget)
+        self._restore_cursor()
+        self.tool_changed.emit(tool)
+
+    def _restore_cursor(self) -> None:
+        if self._space_down:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif self.tool.is_shape:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            # The brush outline drawn by the canvas is the cursor.
+            self.setCursor(Qt.CursorShape.BlankCursor)
 
     # -- document -> caches -----------------------------------------------------------------
     def _on_image_changed(self) -> None:
@@ -143,6 +176,7 @@ class Canvas(QWidget):
             self._overlay_np.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied
         )
         self._last_point = None
+        self.shape.cancel()
         self.fit()
         self.update()
 
@@ -151,31 +185,14 @@ class Canvas(QWidget):
         self.update(self._image_rect_to_widget(rect))
 
     def _refresh_overlay(self, rect: QRect) -> None:
-        """Rebuild the overlay cache inside ``rect`` only (BGRA premultiplied, little endian)."""
-        if self._overlay_np is None or rect.isEmpty():
+        """Rebuild the overlay cache inside ``rect`` only."""
+        if self._overlay_np is None:
             return
-        sl = (slice(rect.top(), rect.bottom() + 1), slice(rect.left(), rect.right() + 1))
-        mask = self.document.mask[sl]
-        out = self._overlay_np[sl[0], sl[1]]
-        if self.mask_view is MaskView.OVERLAY:
-            alpha = (mask.astype(np.uint16) * int(self.overlay_opacity * 255 + 0.5) + 127) // 255
-            color = self.overlay_color
-            for channel, value in ((0, color.blue()), (1, color.green()), (2, color.red())):
-                out[..., channel] = (alpha * value + 127) // 255
-            out[..., 3] = alpha
-        else:
-            ys = np.arange(rect.top(), rect.bottom() + 1)[:, None] // 12
-            xs = np.arange(rect.left(), rect.right() + 1)[None, :] // 12
-            checker = np.where((ys + xs) % 2 == 0, 200, 150).astype(np.uint16)
-            alpha = mask.astype(np.uint16)
-            value = (checker * alpha + 127) // 255
-            out[..., 0] = value
-            out[..., 1] = value
-            out[..., 2] = value
-            out[..., 3] = alpha
+        style = (self.mask_view, self.overlay_color, self.overlay_opacity)
+        refresh_overlay(self._overlay_np, self.document.mask, rect, *style)
 
     def _on_view_changed(self) -> None:
-        self.zoom_changed.emit(self.view.scale)
+        self.zoom_changed.emit(self.display_zoom())
         self.update()
 
     # -- painting ---------------------------------------------------------------------------
@@ -192,15 +209,17 @@ class Canvas(QWidget):
             if not src_rect.isEmpty():
                 target = self.view.image_rect_to_widget(QRectF(src_rect))
                 # Smooth when zoomed out; nearest neighbour past 100 % so pixels stay crisp.
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.view.scale < 1.0)
+                # (Judged in device pixels, so HiDPI screens stay crisp at 100 % too.)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.display_zoom() < 1.0)
                 painter.drawImage(target, self._image_q, QRectF(src_rect))
                 if self._overlay is not None and self.overlay_visible and not self._overlay_peek_hidden:
                     painter.drawImage(target, self._overlay, QRectF(src_rect))
+        self.shape.paint(painter, self.view, self.overlay_color)
         self._paint_cursor(painter)
         painter.end()
 
     def _paint_cursor(self, painter: QPainter) -> None:
-        if self._cursor_widget is None or self._image_q is None:
+        if self._cursor_widget is None or self._image_q is None or self.tool.is_shape:
             return
         radius = self.brush.size * self._pressure * self.view.scale / 2
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -208,11 +227,17 @@ class Canvas(QWidget):
         for color, width in ((QColor(0, 0, 0, 160), 3.0), (QColor(255, 255, 255, 230), 1.0)):
             painter.setPen(QPen(color, width))
             painter.drawEllipse(self._cursor_widget, radius, radius)
+        if self.brush.hardness < 0.999 and radius > 6:
+            # A dotted inner circle marks where a soft brush starts to fade.
+            inner = radius * self.brush.hardness
+            pen = QPen(QColor(255, 255, 255, 160), 1.0, Qt.PenStyle.DotLine)
+            painter.setPen(pen)
+            painter.drawEllipse(self._cursor_widget, inner, inner)
 
     def _cursor_rect(self) -> QRect:
         if self._cursor_widget is None:
             return QRect()
-        radius = self.brush.size * self.view.scale / 2 + 4
+        radius = self.brush.size * max(self._pressure, 1.0) * self.view.scale / 2 + 4
         c = self._cursor_widget
         return QRectF(c.x() - radius, c.y() - radius, 2 * radius, 2 * radius).toAlignedRect()
 
@@ -224,7 +249,7 @@ class Canvas(QWidget):
     # -- strokes ----------------------------------------------------------------------------
     def _begin_stroke(self, image_point: QPointF, *, erase: bool, line_from: QPointF | None) -> None:
         self._stroke_erase = erase
-        self._stroke_segments = []
+        self._stroke_history.clear()
         self._stroke_last = line_from if line_from is not None else image_point
         self._stroke_to(image_point)
 
@@ -239,8 +264,7 @@ class Canvas(QWidget):
         height, width = mask.shape
         rect = segment_rect(*start, *end, max(0.5, brush.size / 2), width, height)
         if not rect.isEmpty():
-            sl = (slice(rect.top(), rect.bottom() + 1), slice(rect.left(), rect.right() + 1))
-            self._stroke_segments.append((rect, mask[sl].copy()))
+            self._stroke_history.save(mask, rect)
             stamp_segment(mask, start, end, brush, erase=self._stroke_erase)
             self.document.notify_mask(rect)
         self._stroke_last = QPointF(image_point)
@@ -250,19 +274,9 @@ class Canvas(QWidget):
             return
         self._last_point = QPointF(self._stroke_last)
         self._stroke_last = None
-        segments, self._stroke_segments = self._stroke_segments, []
-        if not segments:
-            return
-        union = QRect(segments[0][0])
-        for rect, _ in segments[1:]:
-            union |= rect
-        mask = self.document.mask
-        before = mask[union.top() : union.bottom() + 1, union.left() : union.right() + 1].copy()
-        # Replaying the saved pixels newest-first restores the state before the stroke began.
-        for rect, patch in reversed(segments):
-            y, x = rect.top() - union.top(), rect.left() - union.left()
-            before[y : y + rect.height(), x : x + rect.width()] = patch
-        self.document.push_patch(union, before, text="Erase" if self._stroke_erase else "Paint")
+        result = self._stroke_history.before_patch(self.document.mask)
+        if result is not None:
+            self.document.push_patch(*result, text="Erase" if self._stroke_erase else "Paint")
 
     @property
     def stroking(self) -> bool:
@@ -272,18 +286,29 @@ class Canvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         button = event.button()
-        left = button == Qt.MouseButton.LeftButton
-        if button == Qt.MouseButton.MiddleButton or (left and self._space_down):
+        left, right = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
+        if button == Qt.MouseButton.MiddleButton or (button == left and self._space_down):
             self._pan_last = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             return
-        if self.document.is_empty() or button not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+        if self.document.is_empty() or button not in (left, right):
             return
-        erase = button == Qt.MouseButton.RightButton or self.tool is ToolKind.ERASER
         # Compare flag values: truth-testing Qt flags mis-counts bool references in some PySide6 builds.
-        shift = _has(event.modifiers(), Qt.KeyboardModifier.ShiftModifier)
-        line_from = self._last_point if shift else None
-        self._begin_stroke(self.widget_to_image(pos), erase=erase, line_from=line_from)
+        mods = event.modifiers()
+        image_point = self.widget_to_image(pos)
+        if button == right and _has(mods, Qt.KeyboardModifier.AltModifier) and not self.tool.is_shape:
+            # Alt+right-drag: horizontal = size, vertical = hardness (works without bracket keys).
+            self._resize_from = (QPointF(pos), self.brush)
+            return
+        if self.tool.is_shape:
+            kind = ShapeKind(self.tool.value)
+            if self.shape.press(kind, image_point, erase=button == right, view=self.view):
+                self._finish_shape()
+            self.update(self.shape.preview_rect(self.view))
+            return
+        erase = button == right or self.tool is ToolKind.ERASER
+        line_from = self._last_point if _has(mods, Qt.KeyboardModifier.ShiftModifier) else None
+        self._begin_stroke(image_point, erase=erase, line_from=line_from)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
@@ -292,8 +317,21 @@ class Canvas(QWidget):
             self._pan_last = pos
             self.view.pan(delta.x(), delta.y())
             return
+        if self._resize_from is not None:
+            anchor, start = self._resize_from
+            delta = pos - anchor
+            size = start.size + 2.0 * delta.x() / self.view.scale
+            hardness = start.hardness - delta.y() / HARDNESS_DRAG_SPAN
+            self.set_brush(BrushSettings(size=size, hardness=hardness))
+            return
         image_point = self.widget_to_image(pos)
         self.cursor_moved.emit(QPoint(int(np.floor(image_point.x())), int(np.floor(image_point.y()))))
+        if self.shape.active:
+            old = self.shape.preview_rect(self.view)
+            buttons = int(event.buttons().value)
+            dragging = (buttons & int((Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton).value)) != 0
+            self.shape.move(image_point, dragging=dragging)
+            self.update(old | self.shape.preview_rect(self.view))
         if self.stroking:
             self._stroke_to(image_point)
         self._move_cursor(pos)
@@ -301,11 +339,36 @@ class Canvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_last is not None:
             self._pan_last = None
-            self.setCursor(Qt.CursorShape.BlankCursor)
+            self._restore_cursor()
             return
+        if self._resize_from is not None:
+            self._resize_from = None
+            return
+        if self.shape.active and self.shape.release():
+            self._finish_shape()
         if self.stroking:
             self._end_stroke()
         self._pressure = 1.0
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.shape.kind is ShapeKind.POLYGON:
+            point = self.widget_to_image(event.position())
+            last = self.shape.points[-1]
+            if abs(point.x() - last.x()) + abs(point.y() - last.y()) > 0.5:
+                self.shape.points.append(point)  # the double-click's own press may not have added it
+            self._finish_shape()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def _finish_shape(self) -> None:
+        area = self.shape.preview_rect(self.view)
+        self.shape.finish(self.document)
+        self.update(area)
+
+    def finish_polygon(self) -> None:
+        """Close the polygon being drawn (Enter, double-click, or a click on its first point)."""
+        if self.shape.kind is ShapeKind.POLYGON:
+            self._finish_shape()
 
     def tabletEvent(self, event: QTabletEvent) -> None:
         # Pressure scales the brush; the synthesized mouse events that follow do the painting.
@@ -326,6 +389,18 @@ class Canvas(QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if self.shape.active and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finish_polygon()
+            return
+        if self.shape.active and key == Qt.Key.Key_Escape:
+            self.update(self.shape.preview_rect(self.view))
+            self.shape.cancel()
+            return
+        if self.shape.active and key == Qt.Key.Key_Backspace:
+            self.update(self.shape.preview_rect(self.view))
+            self.shape.undo_point()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -338,7 +413,7 @@ class Canvas(QWidget):
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = False
-            self.setCursor(Qt.CursorShape.BlankCursor)
+            self._restore_cursor()
             return
         if event.key() == Qt.Key.Key_Backslash and not event.isAutoRepeat():
             self.set_overlay_peek_hidden(False)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoStack
 
 from inpaint_desktop.gui.commands import MaskPatchCommand, changed_bbox
+from inpaint_desktop.gui.qt_compat import protect_singletons
 
 if TYPE_CHECKING:
     from inpaint_desktop.core.imaging import LoadedImage
@@ -50,6 +51,7 @@ class Document(QObject):
     path_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
+        protect_singletons()  # every editor session starts with a Document
         super().__init__(parent)
         self._image: LoadedImage | None = None
         self._mask = np.zeros((0, 0), np.uint8)
@@ -57,6 +59,9 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._modified = False
+        # Bumped on every mask write, so background mask operations can tell whether the mask
+        # they started from is still the current one.
+        self._revision = 0
         # indexChanged rather than cleanChanged: the bool argument of cleanChanged mis-counts
         # references in some PySide6 releases and crashes at exit after many undo steps.
         self.undo_stack.indexChanged.connect(self._update_modified)
@@ -75,6 +80,10 @@ class Document(QObject):
         return self._path
 
     @property
+    def revision(self) -> int:
+        return self._revision
+
+    @property
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
 
@@ -91,6 +100,7 @@ class Document(QObject):
         height, width = image_shape(image)
         self._image = image
         self._mask = np.zeros((height, width), np.uint8)
+        self._revision += 1
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._update_modified()
@@ -124,11 +134,28 @@ class Document(QObject):
             return
         self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
 
+    def apply_patch(self, rect: QRect, after: np.ndarray, *, text: str) -> None:
+        """Write ``after`` into ``rect`` of the mask as one undoable step (shape fills, imports)."""
+        rect = rect & QRect(0, 0, *self.size())
+        if rect.isEmpty():
+            return
+        sl = _slices(rect)
+        after = np.ascontiguousarray(after, dtype=np.uint8)
+        if after.shape != self._mask[sl].shape:
+            got = f"{after.shape[1]}x{after.shape[0]}"
+            raise ValueError(f"patch is {got}, rect is {rect.width()}x{rect.height()}")
+        before = self._mask[sl].copy()
+        if np.array_equal(before, after):
+            return
+        self._write_patch(rect, after)
+        self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
+
     def mask_view_for_painting(self) -> np.ndarray:
         """The live mask array for tools that paint in place; they must call ``push_patch`` after."""
         return self._mask
 
     def notify_mask(self, rect: QRect) -> None:
+        self._revision += 1
         self.mask_changed.emit(QRect(rect))
 
     def snapshot(self) -> DocumentSnapshot:
@@ -154,6 +181,7 @@ class Document(QObject):
     # -- used by undo commands --------------------------------------------------------------
     def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
         self._mask[_slices(rect)] = patch
+        self._revision += 1
         self.mask_changed.emit(QRect(rect))
 
 

@@ -12,6 +12,14 @@ from PySide6.QtCore import QRect
 class ToolKind(Enum):
     BRUSH = "brush"
     ERASER = "eraser"
+    RECT = "rectangle"
+    LASSO = "lasso"
+    POLYGON = "polygon"
+
+    @property
+    def is_shape(self) -> bool:
+        """Shape tools fill (left button) or erase (right button) a closed outline."""
+        return self in (ToolKind.RECT, ToolKind.LASSO, ToolKind.POLYGON)
 
 
 @dataclass(frozen=True)
@@ -74,3 +82,35 @@ def stamp_segment(
     else:
         np.maximum(region, value, out=region)
     return rect
+
+
+class StrokeHistory:
+    """The pixels each segment of a stroke overwrote, folded into one "before" patch at the end.
+
+    Saving only each segment's rectangle keeps a long stroke cheap; replaying the saved pixels
+    newest-first over the stroke's bounding box restores the state before the stroke began.
+    """
+
+    def __init__(self) -> None:
+        self._segments: list[tuple[QRect, np.ndarray]] = []
+
+    def clear(self) -> None:
+        self._segments = []
+
+    def save(self, mask: np.ndarray, rect: QRect) -> None:
+        sl = (slice(rect.top(), rect.bottom() + 1), slice(rect.left(), rect.right() + 1))
+        self._segments.append((QRect(rect), mask[sl].copy()))
+
+    def before_patch(self, mask: np.ndarray) -> tuple[QRect, np.ndarray] | None:
+        """(bounding rectangle, its pixels before the stroke), or None when nothing was painted."""
+        segments, self._segments = self._segments, []
+        if not segments:
+            return None
+        union = QRect(segments[0][0])
+        for rect, _ in segments[1:]:
+            union |= rect
+        before = mask[union.top() : union.bottom() + 1, union.left() : union.right() + 1].copy()
+        for rect, patch in reversed(segments):
+            y, x = rect.top() - union.top(), rect.left() - union.left()
+            before[y : y + rect.height(), x : x + rect.width()] = patch
+        return union, before
