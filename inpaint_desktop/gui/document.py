@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoStack
 
 from inpaint_desktop.gui.commands import MaskPatchCommand, changed_bbox
-from inpaint_desktop.gui.qt_compat import protect_singletons
 
 if TYPE_CHECKING:
     from inpaint_desktop.core.imaging import LoadedImage
@@ -51,7 +50,6 @@ class Document(QObject):
     path_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
-        protect_singletons()  # every editor session starts with a Document
         super().__init__(parent)
         self._image: LoadedImage | None = None
         self._mask = np.zeros((0, 0), np.uint8)

@@ -105,11 +105,11 @@ def test_drop_a_file(qtbot, window: MainWindow) -> None:
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(DATA / "coffee.png"))])
     pos = QPointF(window.canvas.mapTo(window, window.canvas.rect().center()))
-    args = (pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(*args)
+    rest = (Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(pos.toPoint(), *rest)  # Qt takes an integer point here, a real one below
     QApplication.sendEvent(window, enter)  # a drop is only delivered after an accepted enter
     assert enter.isAccepted()
-    QApplication.sendEvent(window, QDropEvent(*args))
+    QApplication.sendEvent(window, QDropEvent(pos, *rest))
     _wait_open(qtbot, window)
     assert window.document.path == DATA / "coffee.png"
 
