@@ -33,19 +33,19 @@ def run_app(image: str | None, mask: str | None) -> int:
     from inpaint_desktop.gui.send_workflow import install_send_workflow
 
     flow = install_send_workflow(window, document, settings=window.settings)
+    from inpaint_desktop.gui.autosave import install_autosave
 
-    def remember_base_url() -> None:
-        base_url = getattr(flow, "base_url", None)
-        if base_url != window.settings.base_url:
-            window.update_settings(base_url=base_url)
-
-    app.aboutToQuit.connect(remember_base_url)
+    _autosaver, recovery = install_autosave(
+        window, document, prompt=flow.panel.prompt_text, set_prompt=flow.panel.prompt.setPlainText
+    )
     window.show()
     if image:
         window.open_path(Path(image), mask=Path(mask) if mask else None)
     elif mask:
         usage = "--mask needs a photo too: inpaint-desktop PHOTO --mask MASK"
         window.message_bar.show_message(usage, "warning")
+    else:
+        recovery.check()  # offer what a crashed session left, unless the user asked for a photo
     window.loader.submit(_warm_up, lambda _: None, lambda _msg, _details: None)
     if os.environ.get("INPAINT_DESKTOP_EXIT_WHEN_IDLE") == "1":
 

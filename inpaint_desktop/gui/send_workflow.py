@@ -113,7 +113,10 @@ class SendWorkflow(QObject):
             self._on_backend_changed(self.panel.backend_choice())
 
     def _save_base_url(self) -> None:
-        # Re-read first: the editor saves its own preferences in the same file.
+        update = getattr(self.window, "update_settings", None)
+        if update is not None:  # the window owns the settings file: one writer, no lost changes
+            update(base_url=self.base_url)
+            return
         try:
             save_settings(load_settings().with_changes(base_url=self.base_url))
         except OSError as exc:
