@@ -13,9 +13,10 @@ from inpaint_desktop.api.config import load_api_key, resolve_config
 from inpaint_desktop.backends import create_backend
 from inpaint_desktop.core.cost import CostEstimate, estimate_edit_cost
 from inpaint_desktop.core.geometry import SizePlan, crop_box_for_mask, plan_size
+from inpaint_desktop.core.imaging import LoadedImage, load_image
 from inpaint_desktop.core.models import CapabilityTable
 from inpaint_desktop.gui.job_payload import EditParams
-from inpaint_desktop.gui.qimage_utils import array_to_qimage
+from inpaint_desktop.gui.qimage_utils import array_to_qimage, qimage_to_array
 
 
 def api_key_configured() -> bool:
@@ -74,11 +75,12 @@ def qimage_to_png(image: QImage) -> bytes:
     return bytes(buf.data().data())
 
 
-def loaded_from_bytes(data: bytes) -> Any:
-    from inpaint_desktop.core.imaging import load_image
-
+def loaded_from_bytes(data: bytes) -> LoadedImage:
     return load_image(data)
 
 
-def loaded_from_qimage(image: QImage) -> Any:
-    return loaded_from_bytes(qimage_to_png(image))
+def loaded_from_qimage(image: QImage) -> LoadedImage:
+    """A result shown in the GUI as a new photo to paint on (a pixel copy: no encoding round trip)."""
+    rgba = qimage_to_array(image)
+    array = rgba if (rgba[..., 3] < 255).any() else np.ascontiguousarray(rgba[..., :3])
+    return LoadedImage(array=array, source_bytes=None, format="PNG")

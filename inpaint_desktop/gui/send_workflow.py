@@ -259,6 +259,10 @@ class SendWorkflow(QObject):
         self._new_dialog = dialog
 
     def use_as_base(self, image: QImage) -> None:
+        """Keep iterating on a result: it becomes the photo to paint on (the mask starts empty)."""
+        confirm = getattr(self.window, "confirm_discard", None)
+        if confirm is not None and not confirm("Using the result as the new base"):
+            return
         self.document.set_image(loaded_from_qimage(image))
 
     # -- lifetime -------------------------------------------------------------------------

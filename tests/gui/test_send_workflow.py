@@ -120,6 +120,9 @@ def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> No
     assert flow.results.thumbs.count() == 1
     assert "protected" in flow.results.which.text()
     assert flow.panel.recent.itemText(0) == "a red ball on the grass"
+    # Keep iterating on it: the protected result becomes the photo, with an empty mask.
+    qtbot.mouseClick(flow.results.use_button, Qt.MouseButton.LeftButton)
+    assert np.array_equal(doc.image.array, protected) and not doc.mask.any()
 
 
 def test_ctrl_enter_sends_from_the_prompt_box(setup, qtbot) -> None:
