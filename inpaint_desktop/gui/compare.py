@@ -285,6 +285,11 @@ class CompareView(QWidget):
         self._rescale_timer.setSingleShot(True)
         self._rescale_timer.setInterval(RESCALE_DELAY_MS)
         self._rescale_timer.timeout.connect(self._rescale)
+        # Owned by the view, so a refit queued just before the view is deleted never runs.
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit_if_fitted)
         self._apply_mode()
 
     # -- content -------------------------------------------------------------------------
@@ -333,7 +338,7 @@ class CompareView(QWidget):
         self.main_pane.setToolTip(tips[self.mode])
         if self.fitted:
             # The pane changes width with the mode; refit once the layout has settled.
-            QTimer.singleShot(0, self._refit_if_fitted)
+            self._refit_timer.start()
         self._repaint()
 
     def flip(self) -> None:
@@ -386,7 +391,7 @@ class CompareView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.fitted:
-            QTimer.singleShot(0, self._refit_if_fitted)
+            self._refit_timer.start()
 
     def schedule_rescale(self) -> None:
         self._rescale_timer.start()

@@ -8,10 +8,11 @@ variant) against B (the selected variant) side by side, as a swipe, or as a flip
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -86,7 +87,7 @@ class ResultsStrip(QWidget):
         self.drift = QLabel(objectName="drift")
         self.drift.setStyleSheet("color: #8a6d00;")
         right.addWidget(self.drift)
-        self._make_shortcuts()
+        self._make_keys()
         self.thumbs.currentItemChanged.connect(lambda *_: self._show())
         self.viewer.mode_changed.connect(self._sync_mode_buttons)
 
@@ -151,25 +152,48 @@ class ResultsStrip(QWidget):
         bar.addWidget(self.use_button)
         return bar
 
-    def _make_shortcuts(self) -> None:
-        """Keys work while the focus is anywhere in the results panel (not in the whole window,
-        where the editor has its own keys)."""
+    def _make_keys(self) -> None:
+        """Single keys act on the results while the focus is anywhere in this panel.
 
-        def key(sequence: str | Qt.Key, slot) -> None:
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-
-        key(Qt.Key.Key_Left, lambda: self.step(-1))
-        key(Qt.Key.Key_Right, lambda: self.step(1))
+        The window has single-letter shortcuts of its own (tools, overlay); a window shortcut and a
+        panel shortcut on the same key would be ambiguous and neither would fire. So the panel claims
+        its keys through ShortcutOverride on its focusable children, the way a text field claims
+        typed letters, and the window's shortcuts work everywhere else.
+        """
+        self._keys: dict[int, Callable[[], None]] = {
+            Qt.Key.Key_Left: lambda: self.step(-1),
+            Qt.Key.Key_Right: lambda: self.step(1),
+            Qt.Key.Key_S: lambda: self.set_mode(CompareMode.SIDE_BY_SIDE),
+            Qt.Key.Key_W: lambda: self.set_mode(CompareMode.SWIPE),
+            Qt.Key.Key_F: self._flip_key,
+            Qt.Key.Key_Space: self._flip_key,
+            Qt.Key.Key_0: self.viewer_fit,
+            Qt.Key.Key_R: self._toggle_raw,
+        }
         for n in range(1, 10):
-            key(str(n), lambda n=n: self.select_number(n))
-        key("S", lambda: self.set_mode(CompareMode.SIDE_BY_SIDE))
-        key("W", lambda: self.set_mode(CompareMode.SWIPE))
-        key("F", self._flip_key)
-        key(Qt.Key.Key_Space, self._flip_key)
-        key("0", self.viewer_fit)
-        key("R", self._toggle_raw)
+            self._keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
+        for child in self.findChildren(QWidget):
+            if child.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                child.installEventFilter(self)
+
+    def _panel_key(self, event: QEvent) -> Callable[[], None] | None:
+        if not isinstance(event, QKeyEvent):
+            return None
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers != Qt.KeyboardModifier.NoModifier:
+            return None  # Ctrl+1 and the like belong to the window
+        return self._keys.get(event.key())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            action = self._panel_key(event)
+            if action is not None:
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    action()
+                return True
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
         # Tall enough for a useful compare view when docked at the bottom of the window.
