@@ -7,8 +7,9 @@ when switching to another:
 - swipe: one pane, A left of a vertical divider the user drags, B right of it, pixel-aligned;
 - flip: one pane showing B; a click or Space flips to A, press and hold shows A until release.
 
-Only the GUI thread touches this module (QPixmap). Full-size pixmaps and smoothly scaled copies are
-cached per image, so a repaint draws pixmaps and never converts or rescales a whole photo.
+Pixmaps are made on the GUI thread only. Zoomed out, a repaint draws a cached, smoothly scaled
+pixmap (big photos are scaled on the thread pool); zoomed in, it draws only the visible source pixels,
+nearest-neighbour. No repaint converts or rescales a whole photo on the GUI thread.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections import OrderedDict
 from enum import Enum
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
@@ -32,9 +33,10 @@ DRAG_SLOP_PX = 4
 DIVIDER_GRAB_PX = 10
 # One wheel notch zooms by this factor.
 WHEEL_STEP = 1.25
-# Rescaling a big photo smoothly takes tens of ms: above this size it waits until zooming pauses.
-SYNC_SCALE_MAX_PIXELS = 2_000_000
+# Smoothly rescaling takes ~10 ms per 600k pixels: bigger images are scaled on the thread pool.
+SYNC_SCALE_MAX_PIXELS = 600_000
 RESCALE_DELAY_MS = 120
+POLL_MS = 20
 _BACKGROUND = QColor("#1e1e1e")
 
 
@@ -44,48 +46,72 @@ class CompareMode(Enum):
     FLIP = "flip"
 
 
-class PixmapCache:
-    """Full-size pixmaps and smoothly downscaled copies, keyed by ``QImage.cacheKey()``.
+class _ScaleTask:
+    """One smooth rescale running on the thread pool; the GUI thread polls ``result``."""
 
-    Small LRU caches: the view shows two images at a time, and switching back to the previous
-    variant should not convert it again.
+    def __init__(self, image: QImage, width: int, height: int) -> None:
+        self.image, self.width, self.height = image, width, height
+        self.result: QImage | None = None
+
+    def __call__(self) -> None:
+        # QImage is safe to read and scale off the GUI thread; only the pixmap is made on it.
+        self.result = self.image.scaled(self.width, self.height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation)
+        self.image = QImage()  # drop the reference to the photo as soon as possible
+
+
+class PixmapCache:
+    """Smoothly downscaled pixmaps keyed by ``(QImage.cacheKey(), width, height)``.
+
+    Small images are scaled at once; big photos on the thread pool (tens of ms each), and the view
+    polls for them. A small LRU: the view shows two images at a time, and going back to the
+    previous variant at the same zoom should find its copy.
     """
 
-    def __init__(self, full_limit: int = 4, scaled_limit: int = 8) -> None:
-        self._full: OrderedDict[int, QPixmap] = OrderedDict()
+    def __init__(self, limit: int = 8) -> None:
         self._scaled: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
-        self._full_limit, self._scaled_limit = full_limit, scaled_limit
+        self._pending: dict[tuple[int, int, int], _ScaleTask] = {}
+        self._limit = limit
 
-    def full(self, image: QImage) -> QPixmap:
-        key = image.cacheKey()
-        pix = self._full.get(key)
-        if pix is None:
-            pix = QPixmap.fromImage(image)
-            self._full[key] = pix
-            while len(self._full) > self._full_limit:
-                self._full.popitem(last=False)
-        self._full.move_to_end(key)
-        return pix
-
-    def scaled(self, image: QImage, width: int, height: int, *, build: bool) -> QPixmap | None:
-        """The image smoothly scaled to ``width`` x ``height`` device pixels; ``None`` if not cached
-        and ``build`` is false."""
+    def scaled(self, image: QImage, width: int, height: int) -> QPixmap | None:
+        """The cached copy at ``width`` x ``height`` device pixels, or ``None``. Small images are
+        scaled on the spot."""
         key = (image.cacheKey(), width, height)
         pix = self._scaled.get(key)
-        if pix is None:
-            if not build:
-                return None
-            pix = QPixmap.fromImage(image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                                 Qt.TransformationMode.SmoothTransformation))
-            self._scaled[key] = pix
-            while len(self._scaled) > self._scaled_limit:
-                self._scaled.popitem(last=False)
-        self._scaled.move_to_end(key)
+        if pix is None and image.width() * image.height() <= SYNC_SCALE_MAX_PIXELS:
+            self._store(key, image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation))
+            pix = self._scaled[key]
+        if pix is not None:
+            self._scaled.move_to_end(key)
         return pix
 
-    def clear(self) -> None:
-        self._full.clear()
-        self._scaled.clear()
+    def request(self, image: QImage, width: int, height: int) -> None:
+        """Start scaling ``image`` on the thread pool unless it is cached or already under way."""
+        key = (image.cacheKey(), width, height)
+        if key in self._scaled or key in self._pending:
+            return
+        task = _ScaleTask(image, width, height)
+        self._pending[key] = task
+        QThreadPool.globalInstance().start(task)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def collect(self) -> bool:
+        """Turn finished rescales into pixmaps (GUI thread); True when any arrived."""
+        done = [key for key, task in self._pending.items() if task.result is not None]
+        for key in done:
+            result = self._pending.pop(key).result
+            assert result is not None
+            self._store(key, result)
+        return bool(done)
+
+    def _store(self, key: tuple[int, int, int], image: QImage) -> None:
+        self._scaled[key] = QPixmap.fromImage(image)
+        while len(self._scaled) > self._limit:
+            self._scaled.popitem(last=False)
 
 
 class ComparePane(QWidget):
@@ -158,7 +184,8 @@ class ComparePane(QWidget):
         if visible.isEmpty():
             return
         if scale >= 1.0:
-            # Zoomed in: whole source pixels as crisp blocks, and only those that are visible.
+            # Zoomed in: whole source pixels as crisp blocks, and only those that are visible,
+            # straight from the QImage (a full-size pixmap of a 12 MP photo costs ~100 ms to make).
             top_left = state.widget_to_image(visible.topLeft())
             bottom_right = state.widget_to_image(visible.bottomRight())
             x0, y0 = max(0, math.floor(top_left.x())), max(0, math.floor(top_left.y()))
@@ -166,17 +193,16 @@ class ComparePane(QWidget):
             y1 = min(image.height(), math.ceil(bottom_right.y()))
             source = QRectF(x0, y0, x1 - x0, y1 - y0)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawPixmap(state.image_rect_to_widget(source), self.view.cache.full(image), source)
+            painter.drawImage(state.image_rect_to_widget(source), image, source)
             return
         dpr = self.devicePixelRatioF()
         width, height = max(1, round(target.width() * dpr)), max(1, round(target.height() * dpr))
-        cheap = image.width() * image.height() <= SYNC_SCALE_MAX_PIXELS
-        scaled = self.view.cache.scaled(image, width, height, build=cheap)
+        scaled = self.view.cache.scaled(image, width, height)
         if scaled is None:
-            # While zooming a big photo: bilinear from the full pixmap now, the smooth copy shortly.
+            # A big photo while zooming: bilinear from the image now, the smooth copy once zooming
+            # pauses (bilinear alone aliases fine detail when shrinking a lot).
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            full = self.view.cache.full(image)
-            painter.drawPixmap(target, full, QRectF(full.rect()))
+            painter.drawImage(target, image, QRectF(image.rect()))
             self.view.schedule_rescale()
             return
         scaled.setDevicePixelRatio(dpr)
@@ -285,6 +311,9 @@ class CompareView(QWidget):
         self._rescale_timer.setSingleShot(True)
         self._rescale_timer.setInterval(RESCALE_DELAY_MS)
         self._rescale_timer.timeout.connect(self._rescale)
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_MS)
+        self._poll_timer.timeout.connect(self._poll)
         # Owned by the view, so a refit queued just before the view is deleted never runs.
         self._refit_timer = QTimer(self)
         self._refit_timer.setSingleShot(True)
@@ -397,13 +426,22 @@ class CompareView(QWidget):
         self._rescale_timer.start()
 
     def _rescale(self) -> None:
-        """Build the smooth copies of the shown images at the current zoom, then repaint."""
+        """Zooming paused: have smooth copies of the shown images made at the current zoom."""
+        if self.state.scale >= 1.0:
+            return
         dpr = self.devicePixelRatioF()
         for image in (self.image_a, self.image_b):
-            if image is not None and self.state.scale < 1.0:
-                self.cache.scaled(image, max(1, round(image.width() * self.state.scale * dpr)),
-                                  max(1, round(image.height() * self.state.scale * dpr)), build=True)
-        self._repaint()
+            if image is not None:
+                self.cache.request(image, max(1, round(image.width() * self.state.scale * dpr)),
+                                   max(1, round(image.height() * self.state.scale * dpr)))
+        if self.cache.pending:
+            self._poll_timer.start()
+
+    def _poll(self) -> None:
+        if self.cache.collect():
+            self._repaint()
+        if not self.cache.pending:
+            self._poll_timer.stop()
 
     def _repaint(self) -> None:
         self.main_pane.update()

@@ -171,7 +171,7 @@ def test_big_photo_zoomed_out_is_rescaled_once_zooming_pauses(qtbot) -> None:
     view = _view(qtbot, None, big, CompareMode.FLIP, size=(400, 240))
     w, h = round(2000 * view.state.scale), round(1200 * view.state.scale)
     assert _pixel(view.main_pane, 200, 120) == RED
-    qtbot.waitUntil(lambda: view.cache.scaled(big, w, h, build=False) is not None, timeout=3000)
+    qtbot.waitUntil(lambda: view.cache.scaled(big, w, h) is not None, timeout=3000)
     assert _pixel(view.main_pane, 200, 120) == RED
 
 
