@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -83,10 +84,18 @@ class ResultsStrip(QWidget):
         right.addWidget(self.viewer, 1)
         self.which = QLabel(objectName="which")
         self.which.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        right.addWidget(self.which)
         self.drift = QLabel(objectName="drift")
         self.drift.setStyleSheet("color: #8a6d00;")
-        right.addWidget(self.drift)
+        info = QVBoxLayout()
+        info.setSpacing(0)
+        for label in (self.which, self.drift):
+            # Long descriptions must not set the panel's minimum width; the full text is selectable.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            info.addWidget(label)
+        bottom = QHBoxLayout()
+        bottom.addLayout(info, 1)
+        bottom.addLayout(self.actions_row)
+        right.addLayout(bottom)
         self._make_keys()
         self.thumbs.currentItemChanged.connect(lambda *_: self._show())
         self.viewer.mode_changed.connect(self._sync_mode_buttons)
@@ -142,14 +151,18 @@ class ResultsStrip(QWidget):
         self.pin_button.toggled.connect(self._on_pin)
         bar.addWidget(self.pin_button)
         bar.addStretch(1)
+        self.actions_row = actions = QHBoxLayout()
         self.open_button = QPushButton("Open folder", objectName="open_folder", enabled=False)
         self.open_button.setToolTip("Show the folder where this result was saved")
         self.open_button.clicked.connect(self.open_folder)
-        bar.addWidget(self.open_button)
+        actions.addWidget(self.open_button)
         self.use_button = QPushButton("Use as new base", objectName="use_as_base", enabled=False)
         self.use_button.setToolTip("Continue editing from the shown variant (raw or protected, as shown)")
         self.use_button.clicked.connect(self._use)
-        bar.addWidget(self.use_button)
+        actions.addWidget(self.use_button)
+        for button in self.findChildren(QPushButton):
+            # Compact buttons, so the panel still fits a narrow floating dock.
+            button.setStyleSheet("QPushButton { padding: 3px 8px; }")
         return bar
 
     def _make_keys(self) -> None:
@@ -300,12 +313,12 @@ class ResultsStrip(QWidget):
         self.protected_button.setEnabled(v.protected is not None)
         kind = "protected" if protected else "raw"
         if protected:
-            label = "Showing B: protected composite"
+            label = "B: protected composite"
         elif self.protected_button.isChecked():
             # Protected was asked for but this variant has none: say so rather than swap silently.
-            label = "Showing B: raw result (this variant has no protected composite)"
+            label = "B: raw result (this variant has no protected composite)"
         else:
-            label = "Showing B: raw result"
+            label = "B: raw result"
         if v.resized and not protected:
             label += ", mapped back to the original size"
         label += f" · {entry.name}"

@@ -207,7 +207,7 @@ def test_layout_fits_a_short_bottom_dock_and_a_tall_floating_one(qtbot) -> None:
     thumbs, viewer = strip.thumbs.geometry(), strip.viewer.geometry()
     assert thumbs.right() < viewer.left()  # thumbnails in a column beside the view
     assert viewer.height() >= 200 and viewer.width() >= 1000
-    strip.resize(560, 700)
+    strip.resize(760, 700)
     QApplication.processEvents()
     assert strip.viewer.height() >= 500 and strip.viewer.main_pane.width() > 150
     QTest.mouseDClick(strip.viewer.main_pane, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
