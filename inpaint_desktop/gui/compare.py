@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from enum import Enum
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QThreadPool, QTimer, Signal
@@ -103,9 +104,7 @@ class PixmapCache:
         """Turn finished rescales into pixmaps (GUI thread); True when any arrived."""
         done = [key for key, task in self._pending.items() if task.result is not None]
         for key in done:
-            result = self._pending.pop(key).result
-            assert result is not None
-            self._store(key, result)
+            self._store(key, self._pending.pop(key).result or QImage())
         return bool(done)
 
     def _store(self, key: tuple[int, int, int], image: QImage) -> None:
@@ -307,19 +306,18 @@ class CompareView(QWidget):
         self.main_pane = ComparePane(self, is_main=True)
         layout.addWidget(self.side_pane, 1)
         layout.addWidget(self.main_pane, 1)
-        self._rescale_timer = QTimer(self)
-        self._rescale_timer.setSingleShot(True)
-        self._rescale_timer.setInterval(RESCALE_DELAY_MS)
-        self._rescale_timer.timeout.connect(self._rescale)
-        self._poll_timer = QTimer(self)
-        self._poll_timer.setInterval(POLL_MS)
-        self._poll_timer.timeout.connect(self._poll)
-        # Owned by the view, so a refit queued just before the view is deleted never runs.
-        self._refit_timer = QTimer(self)
-        self._refit_timer.setSingleShot(True)
-        self._refit_timer.setInterval(0)
-        self._refit_timer.timeout.connect(self._refit_if_fitted)
+        # Timers owned by the view, so nothing queued runs after the view is deleted.
+        self._rescale_timer = self._timer(RESCALE_DELAY_MS, self._rescale, single=True)
+        self._poll_timer = self._timer(POLL_MS, self._poll, single=False)
+        self._refit_timer = self._timer(0, self._refit_if_fitted, single=True)
         self._apply_mode()
+
+    def _timer(self, interval_ms: int, slot: Callable[[], None], *, single: bool) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(single)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(slot)
+        return timer
 
     # -- content -------------------------------------------------------------------------
     def set_images(self, a: QImage | None, b: QImage | None, *, caption_a: str = "",

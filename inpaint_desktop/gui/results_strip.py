@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -200,6 +201,9 @@ class ResultsStrip(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            if isinstance(watched, QAbstractButton) and isinstance(event, QKeyEvent) \
+                    and event.key() == Qt.Key.Key_Space:
+                return False  # Space still presses a focused button
             action = self._panel_key(event)
             if action is not None:
                 event.accept()
