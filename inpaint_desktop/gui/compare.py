@@ -225,6 +225,8 @@ class ComparePane(QWidget):
         event.accept()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.is_main and self.view.mode is CompareMode.FLIP:
+            self.view.flip()  # the double-click's first click flipped; a double-click only fits
         self.view.fit()
         event.accept()
 

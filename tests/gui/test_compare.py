@@ -145,6 +145,13 @@ def test_flip_by_click_and_hold_to_compare(qtbot) -> None:
     assert view.flipped and _pixel(pane, *center.toTuple()) == RED
     QTest.mouseClick(pane, Qt.MouseButton.LeftButton, pos=center)
     assert not view.flipped and _pixel(pane, *center.toTuple()) == BLUE
+    # A double-click fits and leaves the flip as it was.
+    view.zoom_at(QPointF(center), 3.0)
+    # What a widget receives for a double-click: press, release, double-click, release.
+    QTest.mouseClick(pane, Qt.MouseButton.LeftButton, pos=center)
+    QTest.mouseDClick(pane, Qt.MouseButton.LeftButton, pos=center)
+    QTest.mouseRelease(pane, Qt.MouseButton.LeftButton, pos=center)
+    assert view.fitted and not view.flipped and _pixel(pane, *center.toTuple()) == BLUE
 
 
 def test_zoomed_in_is_nearest_neighbour_and_zoomed_out_is_smooth(qtbot) -> None:
