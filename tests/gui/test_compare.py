@@ -182,10 +182,15 @@ def test_big_photo_zoomed_out_is_rescaled_once_zooming_pauses(qtbot) -> None:
     assert _pixel(view.main_pane, 200, 120) == RED
 
 
-def test_empty_view_and_mode_switch_keep_zoom(qtbot) -> None:
+def test_empty_view_missing_original_and_mode_switch_keep_zoom(qtbot) -> None:
     view = _view(qtbot, None, None, CompareMode.SIDE_BY_SIDE)
     assert _pixel(view.main_pane, 5, 5) == QColor("#1e1e1e")
+    view.set_images(None, _solid(BLUE))  # no original: A is empty, B still shown
+    view.set_mode(CompareMode.SWIPE)
+    QApplication.processEvents()  # the main pane takes the whole width
+    assert _pixel(view.main_pane, 100, 150) == QColor("#1e1e1e") and _pixel(view.main_pane, 300, 150) == BLUE
     view.set_images(_solid(RED), _solid(BLUE))
+    view.set_mode(CompareMode.SIDE_BY_SIDE)
     view.zoom_at(QPointF(10, 10), 2.0)
     scale = view.state.scale
     with qtbot.waitSignal(view.mode_changed):

@@ -96,6 +96,12 @@ def test_newest_job_first_and_keys_select_variants(qtbot) -> None:
     assert _center_colour(strip) == QColor("blue")
     QTest.keyClick(strip.viewer, Qt.Key.Key_9)  # no such variant: the selection stays
     assert _center_colour(strip) == QColor("blue")
+    # Stepping through variants keeps the zoom, so one detail can be compared across all of them.
+    strip.viewer.zoom_at(strip.viewer.main_pane.rect().center().toPointF(), 4.0)
+    scale, offset = strip.viewer.state.scale, strip.viewer.state.offset
+    QTest.keyClick(strip.viewer, Qt.Key.Key_Right)
+    assert (strip.viewer.state.scale, strip.viewer.state.offset) == (scale, offset)
+    assert _center_colour(strip) == QColor("yellow")
 
 
 def test_mode_keys_and_buttons(qtbot) -> None:
