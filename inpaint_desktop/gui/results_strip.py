@@ -1,160 +1,374 @@
-"""Results strip: thumbnails of variants, a viewer with hold-to-compare, "Use as new base"."""
+"""Results workspace: thumbnails of every variant of the session beside a compare view.
+
+The thumbnails form a column (newest job on top, each job's variants together) so the compare view
+keeps the full height of a short bottom dock. The compare view shows A (the original, or a pinned
+variant) against B (the selected variant) side by side, as a swipe, or as a flip.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from inpaint_desktop.gui.compare import CompareMode, CompareView
 from inpaint_desktop.gui.job_payload import Variant
 
-_THUMB = 96
+_THUMB = 64
+_COLUMN_WIDTH = 128
+# Alternating shades tell one job's variants from the next in the thumbnail column.
+_JOB_SHADES = (QColor(0, 0, 0, 0), QColor(120, 140, 170, 45))
+_ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
 
 @dataclass(frozen=True)
 class StripEntry:
+    """One variant in the session, with the original it was made from and the job's prompt."""
+
     job_id: str
     variant: Variant
     original: QImage | None
     prompt: str
 
+    @property
+    def name(self) -> str:
+        return f"{self.job_id} #{self.variant.index + 1}"
 
-class ResultViewer(QLabel):
-    """Shows one variant large; press and hold to see the original instead."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("result_viewer")
-        self.setMinimumSize(200, 120)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet("background: #1e1e1e; color: #aaa;")
-        self.setText("Results appear here")
-        self.setToolTip("Hold the mouse button to compare with the original")
-        self._shown: QImage | None = None
-        self._original: QImage | None = None
-        self.comparing = False
+@dataclass(frozen=True)
+class Pinned:
+    """A variant pinned as A, so other variants are compared against it instead of the original."""
 
-    def set_images(self, shown: QImage | None, original: QImage | None) -> None:
-        self._shown, self._original = shown, original
-        self._render()
-
-    def current_image(self) -> QImage | None:
-        return self._original if self.comparing and self._original is not None else self._shown
-
-    def _render(self) -> None:
-        image = self.current_image()
-        if image is None:
-            return
-        pix = QPixmap.fromImage(image).scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                              Qt.TransformationMode.SmoothTransformation)
-        self.setPixmap(pix)
-
-    def mousePressEvent(self, event) -> None:
-        self.comparing = True
-        self._render()
-        super().mousePressEvent(event)
-
-    def mouseReleaseEvent(self, event) -> None:
-        self.comparing = False
-        self._render()
-        super().mouseReleaseEvent(event)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._render()
+    entry: int
+    image: QImage
+    caption: str
 
 
 class ResultsStrip(QWidget):
-    """Thumbnails of every variant of the session plus the viewer and its actions."""
+    """Thumbnails of every variant of the session, the compare view and its actions."""
 
     use_as_base = Signal(object)  # QImage
-    variant_selected = Signal(int)
+    variant_selected = Signal(int)  # index into ``entries``
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("results_strip")
         self.entries: list[StripEntry] = []
-        layout = QVBoxLayout(self)
-        self.viewer = ResultViewer()
-        layout.addWidget(self.viewer, 1)
+        self.pinned: Pinned | None = None
+        self._jobs: list[str] = []
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.thumbs = self._make_thumbs()
+        outer.addWidget(self.thumbs)
+        right = QVBoxLayout()
+        right.setSpacing(3)
+        outer.addLayout(right, 1)
+        right.addLayout(self._make_bar())
+        self.viewer = CompareView()
+        # Below this the compare view is too small to judge a detail; the dock scrolls no further.
+        self.viewer.setMinimumHeight(170)
+        right.addWidget(self.viewer, 1)
+        self.which = QLabel(objectName="which")
+        self.which.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.drift = QLabel(objectName="drift")
+        self.drift.setStyleSheet("color: #8a6d00;")
+        info = QVBoxLayout()
+        info.setSpacing(0)
+        for label in (self.which, self.drift):
+            # Long descriptions must not set the panel's minimum width; the full text is selectable.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            info.addWidget(label)
+        bottom = QHBoxLayout()
+        bottom.addLayout(info, 1)
+        bottom.addLayout(self.actions_row)
+        right.addLayout(bottom)
+        self._make_keys()
+        self.thumbs.currentItemChanged.connect(lambda *_: self._show())
+        self.viewer.mode_changed.connect(self._sync_mode_buttons)
+
+    # -- construction --------------------------------------------------------------------
+    def _make_thumbs(self) -> QListWidget:
+        thumbs = QListWidget(objectName="thumbs")
+        thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        thumbs.setFlow(QListWidget.Flow.TopToBottom)
+        thumbs.setWrapping(False)
+        thumbs.setMovement(QListWidget.Movement.Static)
+        thumbs.setIconSize(QSize(_THUMB, _THUMB))
+        thumbs.setGridSize(QSize(_COLUMN_WIDTH - 22, _THUMB + 22))
+        thumbs.setFixedWidth(_COLUMN_WIDTH)
+        thumbs.setToolTip("Variants of this session, newest job first (hover for the prompt)")
+        return thumbs
+
+    def _make_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
+        bar.setSpacing(3)
+        self.mode_buttons: dict[CompareMode, QPushButton] = {}
+        modes = QButtonGroup(self)
+        for mode, text, key, tip in (
+            (CompareMode.SIDE_BY_SIDE, "Side by side", "S", "A and B next to each other, zoomed together"),
+            (CompareMode.SWIPE, "Swipe", "W", "Drag a divider: A on the left, B on the right"),
+            (CompareMode.FLIP, "Flip", "F", "One view; click, F or Space flips A/B, hold shows A"),
+        ):
+            button = QPushButton(text, checkable=True, objectName=f"mode_{mode.value}")
+            button.setToolTip(f"{tip} ({key})")
+            button.clicked.connect(lambda _c=False, m=mode: self.set_mode(m))
+            modes.addButton(button)
+            bar.addWidget(button)
+            self.mode_buttons[mode] = button
+        self.mode_buttons[CompareMode.SIDE_BY_SIDE].setChecked(True)
+        self.fit_button = QPushButton("Fit", objectName="fit")
+        self.fit_button.setToolTip("Fit the image to the view (0, or double-click the image)")
+        self.fit_button.clicked.connect(self.viewer_fit)
+        bar.addWidget(self.fit_button)
+        bar.addSpacing(8)
         self.raw_button = QPushButton("Raw", checkable=True, objectName="show_raw")
+        self.raw_button.setToolTip("The image as the engine returned it, at the original size (R)")
         self.protected_button = QPushButton("Protected", checkable=True, objectName="show_protected")
-        self.protected_button.setToolTip("Original kept outside the mask, result inside (feathered)")
+        self.protected_button.setToolTip("Original kept outside the mask, result inside (feathered) (R)")
         group = QButtonGroup(self)
         group.addButton(self.raw_button)
         group.addButton(self.protected_button)
         self.protected_button.setChecked(True)
-        self.which = QLabel(objectName="which")
+        self.raw_button.toggled.connect(lambda _c: self._show())
+        bar.addWidget(self.raw_button)
+        bar.addWidget(self.protected_button)
+        self.pin_button = QPushButton("Pin as A", checkable=True, objectName="pin_as_a")
+        self.pin_button.setToolTip("Compare other variants against the shown one instead of the original")
+        self.pin_button.toggled.connect(self._on_pin)
+        bar.addWidget(self.pin_button)
+        bar.addStretch(1)
+        self.actions_row = actions = QHBoxLayout()
+        self.open_button = QPushButton("Open folder", objectName="open_folder", enabled=False)
+        self.open_button.setToolTip("Show the folder where this result was saved")
+        self.open_button.clicked.connect(self.open_folder)
+        actions.addWidget(self.open_button)
         self.use_button = QPushButton("Use as new base", objectName="use_as_base", enabled=False)
-        for w in (self.raw_button, self.protected_button):
-            bar.addWidget(w)
-        bar.addWidget(self.which, 1)
-        bar.addWidget(self.use_button)
-        layout.addLayout(bar)
-        self.thumbs = QListWidget(objectName="thumbs")
-        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
-        self.thumbs.setFlow(QListWidget.Flow.LeftToRight)
-        self.thumbs.setWrapping(False)
-        self.thumbs.setIconSize(QSize(_THUMB, _THUMB))
-        self.thumbs.setFixedHeight(_THUMB + 36)
-        layout.addWidget(self.thumbs)
-        self.thumbs.currentRowChanged.connect(self._show)
-        self.raw_button.toggled.connect(lambda _c: self._show(self.thumbs.currentRow()))
+        self.use_button.setToolTip("Continue editing from the shown variant (raw or protected, as shown)")
         self.use_button.clicked.connect(self._use)
+        actions.addWidget(self.use_button)
+        for button in self.findChildren(QPushButton):
+            # Compact buttons, so the panel still fits a narrow floating dock.
+            button.setStyleSheet("QPushButton { padding: 3px 8px; }")
+        return bar
 
+    def _make_keys(self) -> None:
+        """Single keys act on the results while the focus is anywhere in this panel.
+
+        The window has single-letter shortcuts of its own (tools, overlay); a window shortcut and a
+        panel shortcut on the same key would be ambiguous and neither would fire. So the panel claims
+        its keys through ShortcutOverride on its focusable children, the way a text field claims
+        typed letters, and the window's shortcuts work everywhere else.
+        """
+        self._keys: dict[int, Callable[[], None]] = {
+            Qt.Key.Key_Left: lambda: self.step(-1),
+            Qt.Key.Key_Right: lambda: self.step(1),
+            Qt.Key.Key_S: lambda: self.set_mode(CompareMode.SIDE_BY_SIDE),
+            Qt.Key.Key_W: lambda: self.set_mode(CompareMode.SWIPE),
+            Qt.Key.Key_F: self._flip_key,
+            Qt.Key.Key_Space: self._flip_key,
+            Qt.Key.Key_0: self.viewer_fit,
+            Qt.Key.Key_R: self._toggle_raw,
+        }
+        for n in range(1, 10):
+            self._keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
+        for child in self.findChildren(QWidget):
+            if child.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                child.installEventFilter(self)
+
+    def _panel_key(self, event: QEvent) -> Callable[[], None] | None:
+        if not isinstance(event, QKeyEvent):
+            return None
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers != Qt.KeyboardModifier.NoModifier:
+            return None  # Ctrl+1 and the like belong to the window
+        return self._keys.get(event.key())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            if isinstance(watched, QAbstractButton) and isinstance(event, QKeyEvent) \
+                    and event.key() == Qt.Key.Key_Space:
+                return False  # Space still presses a focused button
+            action = self._panel_key(event)
+            if action is not None:
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    action()
+                return True
+        return super().eventFilter(watched, event)
+
+    def sizeHint(self) -> QSize:
+        # Tall enough for a useful compare view when docked at the bottom of the window.
+        return QSize(900, 320)
+
+    # -- public API ----------------------------------------------------------------------
     def add_variants(self, job_id: str, variants: tuple[Variant, ...], original: QImage | None,
                      prompt: str) -> None:
-        first = len(self.entries)
-        for v in variants:
+        """Add one job's variants at the top of the column and show the first of them."""
+        if not variants:
+            return
+        self._jobs.append(job_id)
+        shade = _JOB_SHADES[(len(self._jobs) - 1) % len(_JOB_SHADES)]
+        first_item: QListWidgetItem | None = None
+        for row, v in enumerate(variants):
+            index = len(self.entries)
             self.entries.append(StripEntry(job_id, v, original, prompt))
             small = v.thumb if v.thumb is not None else v.fullsize
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(small).scaled(
-                _THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation)), f"{job_id} #{v.index + 1}")
-            item.setToolTip(f"{prompt}\n{v.label}" if v.label else prompt)
-            self.thumbs.addItem(item)
-        if variants:
-            self.thumbs.setCurrentRow(first)
+            icon = QIcon(QPixmap.fromImage(small.scaled(_THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                                        Qt.TransformationMode.SmoothTransformation)))
+            item = QListWidgetItem(icon, f"job {len(self._jobs)} · #{v.index + 1}")
+            tip = [prompt]
+            if v.label:
+                tip.append(v.label)
+            if v.saved_dir:
+                tip.append(f"Saved in {v.saved_dir}")
+            item.setToolTip("\n".join(tip))
+            item.setData(_ENTRY_ROLE, index)
+            item.setBackground(shade)
+            self.thumbs.insertItem(row, item)  # newest job first, its variants in order
+            first_item = first_item or item
+        self.thumbs.setCurrentItem(first_item)
+        self.thumbs.scrollToTop()
+
+    def current_index(self) -> int:
+        """Index into ``entries`` of the selected variant, or -1."""
+        item = self.thumbs.currentItem()
+        return -1 if item is None else int(item.data(_ENTRY_ROLE))
+
+    def current_entry(self) -> StripEntry | None:
+        index = self.current_index()
+        return self.entries[index] if index >= 0 else None
 
     def shown_image(self) -> QImage | None:
-        row = self.thumbs.currentRow()
-        if row < 0:
+        """The selected variant as shown: the protected composite, or the raw result."""
+        entry = self.current_entry()
+        if entry is None:
             return None
-        v = self.entries[row].variant
+        return self._variant_image(entry.variant)
+
+    def select_entry(self, index: int) -> None:
+        for row in range(self.thumbs.count()):
+            if int(self.thumbs.item(row).data(_ENTRY_ROLE)) == index:
+                self.thumbs.setCurrentRow(row)
+                return
+
+    def step(self, delta: int) -> None:
+        """Select the previous (-1) or next (+1) thumbnail in the column."""
+        if self.thumbs.count():
+            row = min(self.thumbs.count() - 1, max(0, self.thumbs.currentRow() + delta))
+            self.thumbs.setCurrentRow(row)
+
+    def select_number(self, number: int) -> None:
+        """Select variant #``number`` of the job whose variant is shown."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        for index, other in enumerate(self.entries):
+            if other.job_id == entry.job_id and other.variant.index == number - 1:
+                self.select_entry(index)
+                return
+
+    def set_mode(self, mode: CompareMode) -> None:
+        self.viewer.set_mode(mode)
+        self._sync_mode_buttons(mode)
+
+    def viewer_fit(self) -> None:
+        self.viewer.fit()
+
+    def open_folder(self) -> None:
+        entry = self.current_entry()
+        folder = entry.variant.saved_dir if entry is not None else None
+        if not folder:
+            return
+        if not os.path.isdir(folder):
+            self.which.setText(f"The result's folder no longer exists: {folder}")
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+            self.which.setText(f"Could not open the folder {folder}: no file manager answered")
+
+    # -- internals -----------------------------------------------------------------------
+    def _variant_image(self, v: Variant) -> QImage:
         if self.protected_button.isChecked() and v.protected is not None:
             return v.protected
         return v.fullsize
 
-    def _show(self, row: int) -> None:
-        if row < 0 or row >= len(self.entries):
+    def _show(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
             return
-        entry = self.entries[row]
-        image = self.shown_image()
-        protected = self.protected_button.isChecked() and entry.variant.protected is not None
-        self.protected_button.setEnabled(entry.variant.protected is not None)
-        label = "Showing: protected composite" if protected else "Showing: raw result"
-        if entry.variant.resized and not protected:
-            label += " (mapped back to the original size)"
-        if entry.variant.label:
-            label += f" · {entry.variant.label}"
+        v = entry.variant
+        image = self._variant_image(v)
+        protected = image is v.protected
+        self.protected_button.setEnabled(v.protected is not None)
+        kind = "protected" if protected else "raw"
+        if protected:
+            label = "B: protected composite"
+        elif self.protected_button.isChecked():
+            # Protected was asked for but this variant has none: say so rather than swap silently.
+            label = "B: raw result (this variant has no protected composite)"
+        else:
+            label = "B: raw result"
+        if v.resized and not protected:
+            label += ", mapped back to the original size"
+        label += f" · {entry.name}"
+        if v.label:
+            label += f" · {v.label}"
         self.which.setText(label)
+        self.which.setToolTip(entry.prompt)
         # What the raw result changed where nothing was meant to change: why "protected" exists.
-        self.which.setToolTip(f"Raw result: {entry.variant.drift}" if entry.variant.drift else "")
-        self.viewer.set_images(image, entry.original)
+        self.drift.setText(f"Raw result: {v.drift}" if v.drift else "")
+        self.drift.setVisible(bool(v.drift))
+        if self.pinned is not None:
+            a, caption_a = self.pinned.image, self.pinned.caption
+        else:
+            a, caption_a = entry.original, "A: original"
+        self.viewer.set_images(a, image, caption_a=caption_a, caption_b=f"B: #{v.index + 1} {kind}")
         self.use_button.setEnabled(True)
-        self.variant_selected.emit(row)
+        self.open_button.setEnabled(bool(v.saved_dir))
+        self.open_button.setToolTip(f"Show {v.saved_dir}" if v.saved_dir else "This result was not saved")
+        self.variant_selected.emit(self.current_index())
+
+    def _on_pin(self, checked: bool) -> None:
+        entry, image = self.current_entry(), self.shown_image()
+        if checked and entry is not None and image is not None:
+            kind = "protected" if image is entry.variant.protected else "raw"
+            self.pinned = Pinned(self.current_index(), image, f"A: {entry.name} {kind}")
+            self.pin_button.setToolTip(f"A is {entry.name}; uncheck to compare against the original")
+        else:
+            self.pinned = None
+            self.pin_button.setToolTip("Compare other variants against the shown one instead of the original")
+            if checked:
+                self.pin_button.setChecked(False)
+        self._show()
+
+    def _sync_mode_buttons(self, mode: CompareMode) -> None:
+        self.mode_buttons[mode].setChecked(True)
+
+    def _flip_key(self) -> None:
+        """F / Space: switch to Flip (showing B), then each press flips between A and B."""
+        if self.viewer.mode is not CompareMode.FLIP:
+            self.set_mode(CompareMode.FLIP)
+        else:
+            self.viewer.flip()
+
+    def _toggle_raw(self) -> None:
+        if self.protected_button.isEnabled():
+            (self.raw_button if self.protected_button.isChecked() else self.protected_button).setChecked(True)
 
     def _use(self) -> None:
         if (image := self.shown_image()) is not None:
