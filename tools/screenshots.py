@@ -1,7 +1,8 @@
 """Take the README screenshots (run under Xvfb: xvfb-run -a python tools/screenshots.py [NAME ...]).
 
 - editor: a photo with a painted mask.
-- send: the same after an offline Send, with the variants in the Results panel.
+- send: the same after an offline Send, with the variants in the Results panel (side by side).
+- compare: the same result in swipe mode.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def main(names: list[str]) -> int:
     window.show()
     source = ROOT / "tests" / "data" / "coffee.png"
     document.set_image(load_image(source), path=source)
-    wanted = names or ["editor", "send"]
+    wanted = names or ["editor", "send", "compare"]
     OUT.mkdir(parents=True, exist_ok=True)
 
     def grab(name: str) -> None:
@@ -57,7 +58,17 @@ def main(names: list[str]) -> int:
         app.quit()
 
     def after_send(*_args: object) -> None:
-        QTimer.singleShot(300, lambda: (grab("send"), finish()))
+        def shots() -> None:
+            grab("send")
+            if "compare" in wanted:
+                from inpaint_desktop.gui.compare import CompareMode
+
+                flow.results.set_mode(CompareMode.SWIPE)
+                flow.results.viewer.set_divider(0.45)
+                grab("compare")
+            finish()
+
+        QTimer.singleShot(500, shots)
 
     def paint_and_grab() -> None:
         window.canvas.fit()
@@ -70,7 +81,7 @@ def main(names: list[str]) -> int:
         _paint(window, [(378, 240), (368, 275), (362, 300)])
         if "editor" in wanted:
             grab("editor")
-        if "send" in wanted:
+        if "send" in wanted or "compare" in wanted:
             flow.panel.prompt.setPlainText("A white porcelain saucer with nothing on it")
             flow.panel.params.n.setValue(3)
             flow.queue.job_finished.connect(after_send)

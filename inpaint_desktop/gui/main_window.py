@@ -16,10 +16,12 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequen
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -255,7 +257,13 @@ class MainWindow(QMainWindow):
         buttons["undo"] = self._short_proxy("undo", "Undo")
         buttons["redo"] = self._short_proxy("redo", "Redo")
         self.tool_panel = ToolPanel(self.canvas, buttons)
-        dock = self.add_side_panel(self.tool_panel, "Tools", Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Scrolls on short screens instead of forcing the window (and every other panel) taller.
+        scroll = QScrollArea(objectName="tools_scroll", widgetResizable=True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.tool_panel)
+        scroll.setMinimumWidth(self.tool_panel.sizeHint().width() + 16)
+        dock = self.add_side_panel(scroll, "Tools", Qt.DockWidgetArea.LeftDockWidgetArea)
         dock.toggleViewAction().setShortcut(QKeySequence("F2"))
         toolbar = QToolBar("Toolbar", self)
         toolbar.setObjectName("toolbar_main")

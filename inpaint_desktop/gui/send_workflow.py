@@ -276,7 +276,7 @@ class SendWorkflow(QObject):
         send, jobs = self.docks
         height = self.window.height()
         self.window.resizeDocks([send, jobs], [max(300, height - 220), 180], Qt.Orientation.Vertical)
-        self.window.resizeDocks([self.results_dock], [max(220, height // 3)], Qt.Orientation.Vertical)
+        self.window.resizeDocks([self.results_dock], [max(240, int(height * 0.42))], Qt.Orientation.Vertical)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Show and not self._shown:

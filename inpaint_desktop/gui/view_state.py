@@ -45,7 +45,12 @@ class ViewState(QObject):
         self.changed.emit()
 
     def set_scale_centered(self, scale: float, widget_w: int, widget_h: int) -> None:
-        self.zoom_at(QPointF(widget_w / 2, widget_h / 2), scale / self.scale)
+        """Zoom to exactly ``scale`` (no factor arithmetic, so 100 % is exactly 1.0) about the centre."""
+        centre = QPointF(widget_w / 2, widget_h / 2)
+        anchor = self.widget_to_image(centre)
+        self.scale = min(MAX_SCALE, max(MIN_SCALE, scale))
+        self.offset = QPointF(centre.x() - anchor.x() * self.scale, centre.y() - anchor.y() * self.scale)
+        self.changed.emit()
 
     def pan(self, dx: float, dy: float) -> None:
         self.offset = QPointF(self.offset.x() + dx, self.offset.y() + dy)
