@@ -142,6 +142,10 @@ def _caps_from(model_id: str, values: Mapping[str, Any], *, known: bool) -> Mode
     )
 
 
+def looks_like_image_model(model_id: str) -> bool:
+    return "image" in model_id or model_id.startswith("dall-e")
+
+
 class CapabilityTable:
     """Lookup of ``ModelCaps`` by id; unknown ids get conservative defaults carrying that id."""
 
@@ -174,15 +178,15 @@ class CapabilityTable:
                 return _caps_from(model_id, merged, known=True)
         return _caps_from(model_id, {**self._defaults, "label": model_id}, known=False)
 
-    def with_ids(self, ids: Iterable[str]) -> CapabilityTable:
+    def with_ids(self, ids: Iterable[str], *, keep_all: bool = False) -> CapabilityTable:
         """A copy that also lists ``ids`` (for example from ``GET /v1/models``) that look like image models.
 
         Ids that are not image models (chat, embeddings, ...) are left out: only ``*image*`` ids
-        and ``dall-e*`` are kept.
+        and ``dall-e*`` are kept, unless ``keep_all`` (the caller has already chosen).
         """
         clone = object.__new__(CapabilityTable)
         clone.__dict__.update(self.__dict__)
-        keep = [i for i in ids if ("image" in i or i.startswith("dall-e")) and i not in self._models]
+        keep = [i for i in ids if (keep_all or looks_like_image_model(i)) and i not in self._models]
         clone._extra = tuple(dict.fromkeys((*self._extra, *keep)))
         return clone
 

@@ -112,6 +112,12 @@ class SendPanel(QWidget):
     def set_backend_choice(self, choice: str) -> None:
         self.backend.setCurrentIndex(max(0, self.backend.findData(choice)))
 
+    def set_api_models(self, models: dict[str, Caps]) -> None:
+        """Replace the models offered for the OpenAI-compatible backend (keeps the current choice)."""
+        self._api_models = models
+        if self.backend_choice() != OFFLINE:
+            self.params.set_models(models, default=self.params.model.currentData())
+
     def prompt_text(self) -> str:
         return self.prompt.toPlainText().strip()
 

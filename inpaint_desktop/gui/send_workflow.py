@@ -14,11 +14,12 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFrame, QMainWindow, QScrollArea, QWidget
 
 from inpaint_desktop.api.backend import Backend
-from inpaint_desktop.core.models import load_capabilities
+from inpaint_desktop.core.models import load_capabilities, looks_like_image_model
 from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.job_list import JobListPanel
 from inpaint_desktop.gui.job_payload import JobSpec
 from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
+from inpaint_desktop.gui.loader import BackgroundLoader
 from inpaint_desktop.gui.params import Caps, model_caps
 from inpaint_desktop.gui.references import ReferencesPanel
 from inpaint_desktop.gui.results_strip import ResultsStrip
@@ -35,6 +36,8 @@ from inpaint_desktop.gui.send_support import (
 from inpaint_desktop.store.results import ResultsLibrary
 from inpaint_desktop.store.settings import Settings, load_settings, save_settings
 
+# Models listed by another copy of this app's own server (``inpaint-desktop serve``).
+OWN_SERVER = "inpaint-desktop"
 # The preflight follows the mask while painting, at most this often (ms).
 PREFLIGHT_DELAY_MS = 200
 
@@ -61,9 +64,14 @@ class SendWorkflow(QObject):
         self.jobs_panel = JobListPanel(self.queue)
         self.session_cost = 0.0
         self._originals: dict[str, QImage | None] = {}
+        self._original_cache: tuple[object, QImage] | None = None
+        self._models_from: set[str] = set()
+        self.loader = getattr(window, "loader", None) or BackgroundLoader(self)
         self.docks: tuple[Any, Any] | None = None
         self.results_dock: Any = None
         self._shown = False
+        if choice == OPENAI:
+            self.refresh_models()
         self.queue.job_finished.connect(self._on_finished)
         self.queue.job_failed.connect(self._on_failed)
         self.panel.send_requested.connect(self.send)
@@ -99,6 +107,44 @@ class SendWorkflow(QObject):
         if hasattr(self, "queue"):
             self.queue.set_backend_factory(self._backend_factory(choice))
             self.update_cost()
+            if choice == OPENAI:
+                self.refresh_models()
+
+    def refresh_models(self) -> None:
+        """Add the image models the server lists (``GET /v1/models``) to the model choice, once per URL.
+
+        Only for a configured server (a gateway, a colleague's server, ``inpaint-desktop serve``): the
+        official API's image models are in the capability table already. Runs in the background; a
+        server that cannot be reached keeps the built-in table.
+        """
+        base_url = self.base_url
+        if not base_url or base_url in self._models_from:
+            return
+        self._models_from.add(base_url)
+
+        def fetch() -> list[str]:
+            backend = make_backend(OPENAI, base_url)
+            try:
+                return [m.id for m in backend.list_models()
+                        if looks_like_image_model(m.id) or m.owned_by == OWN_SERVER]
+            finally:
+                backend.close()
+
+        def done(ids: list[str]) -> None:
+            if base_url != self.base_url:
+                return  # the URL changed meanwhile; that URL's own refresh will follow
+            self.table = load_capabilities().with_ids(ids, keep_all=True)
+            self.models = model_caps(self.table)
+            self.panel.set_api_models(self.models)
+            self.update_cost()
+
+        def failed(message: str, _details: str) -> None:
+            self._models_from.discard(base_url)  # try again next time
+            status = getattr(self.window, "statusBar", None)
+            if callable(status):
+                status().showMessage(f"Could not list the server's models: {message}", 8000)
+
+        self.loader.submit(fetch, done, failed)
 
     def open_api_settings(self) -> None:
         from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
@@ -161,10 +207,16 @@ class SendWorkflow(QObject):
         spec = JobSpec(JobQueue.new_job_id(), "edit", prompt, params, image, mask,
                        self.references.files(), plan=plan, box=box,
                        source_bytes=getattr(snap.image, "source_bytes", None))
-        self._originals[spec.job_id] = qimage_from_array(image)
+        self._originals[spec.job_id] = self._original_qimage(snap.image, image)
         self.queue.submit(spec)
         self.panel.remember_prompt(prompt)
         return spec
+
+    def _original_qimage(self, loaded: object, array: Any) -> QImage:
+        # Jobs sent from the same photo share one copy of it (a 24 MP photo is ~100 MB as a QImage).
+        if self._original_cache is None or self._original_cache[0] is not loaded:
+            self._original_cache = (loaded, qimage_from_array(array))
+        return self._original_cache[1]
 
     def submit_generation(self, spec: JobSpec) -> None:
         self._originals[spec.job_id] = None

@@ -193,3 +193,24 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
     assert "sk-should-never" not in default_settings_path().read_text()
     assert flow.base_url == "http://127.0.0.1:8123/v1" and flow.panel.backend_choice() == OPENAI
     assert list(memory_keyring.store.values()) == ["sk-should-never-be-in-a-file"]
+
+
+def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> None:
+    """Against the app's own server: its fill methods become models; chat models stay out."""
+    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.server.app import ServerSettings
+    from inpaint_desktop.server.run import ServerThread
+    from inpaint_desktop.store.settings import Settings
+
+    with ServerThread(ServerSettings()) as server:
+        window = Window()
+        qtbot.addWidget(window)
+        flow = install_send_workflow(window, Document(), library=ResultsLibrary(tmp_path),
+                                     settings=Settings(base_url=f"{server.url}/v1"))
+        try:
+            assert flow.panel.backend_choice() == OPENAI
+            combo = flow.panel.params.model
+            qtbot.waitUntil(lambda: combo.findData("offline-telea") >= 0, timeout=10000)
+            assert combo.currentData() == "gpt-image-2"  # the choice is kept
+        finally:
+            flow.close()

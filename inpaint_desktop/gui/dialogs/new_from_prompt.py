@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from inpaint_desktop.gui.job_payload import JobSpec
 from inpaint_desktop.gui.jobs import JobQueue
-from inpaint_desktop.gui.params import ParamsPanel
+from inpaint_desktop.gui.params import ParamsPanel, model_caps
 from inpaint_desktop.gui.send_panel import OFFLINE
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class NewFromPromptDialog(QDialog):
         self.prompt = QPlainTextEdit(objectName="gen_prompt")
         self.prompt.setPlaceholderText("Describe the image to create…")
         layout.addWidget(self.prompt)
-        self.params = ParamsPanel(flow.models, self, generate=True)
+        self.params = ParamsPanel(model_caps(flow.table, generate=True), self, generate=True)
         layout.addWidget(self.params)
         self.note = QLabel(objectName="gen_note", wordWrap=True)
         layout.addWidget(self.note)
