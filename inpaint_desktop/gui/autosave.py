@@ -66,8 +66,8 @@ class Autosaver(QObject):
         image = self.document.image
         if image is None or self._closed:
             return
-        source = getattr(image, "source_bytes", None)
-        fmt = _EXT.get(str(getattr(image, "format", "")).upper())
+        source = image.source_bytes
+        fmt = _EXT.get(image.format.upper())
         array = image.array
         path = str(self.document.path) if self.document.path else None
 

@@ -18,16 +18,6 @@ if TYPE_CHECKING:
 UNDO_LIMIT = 500
 
 
-def image_shape(image: LoadedImage) -> tuple[int, int]:
-    """(height, width) of a loaded image, whichever way it exposes its size."""
-    width = getattr(image, "width", None)
-    height = getattr(image, "height", None)
-    if isinstance(width, int) and isinstance(height, int):
-        return height, width
-    array = image.array  # type: ignore[attr-defined]
-    return int(array.shape[0]), int(array.shape[1])
-
-
 @dataclass(frozen=True)
 class DocumentSnapshot:
     """An immutable copy of what the user is editing, safe to hand to a worker thread."""
@@ -95,7 +85,7 @@ class Document(QObject):
     # -- changes ----------------------------------------------------------------------------
     def set_image(self, image: LoadedImage, *, path: Path | None = None) -> None:
         """Replace the base image; the mask is reset and the undo history cleared."""
-        height, width = image_shape(image)
+        height, width = image.height, image.width
         self._image = image
         self._mask = np.zeros((height, width), np.uint8)
         self._revision += 1

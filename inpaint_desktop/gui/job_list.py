@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.jobs import JobQueue, JobState
+from inpaint_desktop.gui.jobs import JobOutcome, JobQueue, JobState
 
 _THUMB = 56
 
@@ -110,9 +110,9 @@ class JobListPanel(QScrollArea):
         if row := self.rows.get(job_id):
             row.show_preview(image)
 
-    def _finished(self, job_id: str, outcome: object) -> None:
+    def _finished(self, job_id: str, outcome: JobOutcome) -> None:
         row = self.rows.get(job_id)
-        variants = getattr(outcome, "variants", ())
+        variants = outcome.variants
         if row and variants:
             first = variants[0]
             row.show_preview(first.thumb if first.thumb is not None else first.raw)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
@@ -59,9 +57,9 @@ def estimate(params: EditParams, table: CapabilityTable, upload: tuple[int, int]
         return None
 
 
-def image_array(loaded: Any) -> np.ndarray:
-    """The pixel array of a loaded image (``LoadedImage.array``)."""
-    return np.asarray(loaded.array)
+def image_array(loaded: LoadedImage) -> np.ndarray:
+    """The pixel array of a loaded image."""
+    return loaded.array
 
 
 def qimage_from_array(array: np.ndarray) -> QImage:

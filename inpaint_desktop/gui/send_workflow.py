@@ -86,9 +86,8 @@ class SendWorkflow(QObject):
         self._cost_timer.setSingleShot(True)
         self._cost_timer.setInterval(PREFLIGHT_DELAY_MS)
         self._cost_timer.timeout.connect(self.update_cost)
-        for signal in ("image_changed", "mask_changed"):
-            if hasattr(document, signal):
-                getattr(document, signal).connect(self._schedule_cost)
+        document.image_changed.connect(self._schedule_cost)
+        document.mask_changed.connect(self._schedule_cost)
         self.update_cost()
         window.installEventFilter(self)
         app = QApplication.instance()
@@ -206,7 +205,7 @@ class SendWorkflow(QObject):
                 return None
         spec = JobSpec(JobQueue.new_job_id(), "edit", prompt, params, image, mask,
                        self.references.files(), plan=plan, box=box,
-                       source_bytes=getattr(snap.image, "source_bytes", None))
+                       source_bytes=snap.image.source_bytes)
         self._originals[spec.job_id] = self._original_qimage(snap.image, image)
         self.queue.submit(spec)
         self.panel.remember_prompt(prompt)

@@ -1,9 +1,8 @@
-"""GUI test fixtures: fail any test that leaves a QThread running."""
+"""GUI test fixtures: fail any test that leaves a QThread running; plain photos to paint on."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -25,19 +24,11 @@ def _no_dangling_qthreads(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail(f"test left {len(running)} QThread(s) running")
 
 
-@dataclass(frozen=True)
-class FakeLoaded:
-    """Minimal stand-in with the LoadedImage fields the editor reads (array, width, height)."""
-
-    array: np.ndarray
-    width: int
-    height: int
-
-
 @pytest.fixture
 def make_image():
-    def _make(width: int = 200, height: int = 150) -> FakeLoaded:
-        array = np.full((height, width, 3), 90, np.uint8)
-        return FakeLoaded(array, width, height)
+    from inpaint_desktop.core.imaging import LoadedImage
+
+    def _make(width: int = 200, height: int = 150) -> LoadedImage:
+        return LoadedImage(array=np.full((height, width, 3), 90, np.uint8), source_bytes=None, format="PNG")
 
     return _make

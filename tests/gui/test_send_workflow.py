@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
+from inpaint_desktop.core.imaging import LoadedImage
 from inpaint_desktop.gui.document import Document
 from inpaint_desktop.gui.jobs import JobState
 from inpaint_desktop.gui.send_panel import OFFLINE
@@ -18,17 +18,8 @@ from inpaint_desktop.gui.send_workflow import install_send_workflow
 from inpaint_desktop.store.results import ResultsLibrary
 
 
-@dataclass(frozen=True)
-class Loaded:
-    array: np.ndarray
-
-    @property
-    def width(self) -> int:
-        return int(self.array.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.array.shape[0])
+def Loaded(array: np.ndarray) -> LoadedImage:
+    return LoadedImage(array=array, source_bytes=None, format="PNG")
 
 
 class MessageBar:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_desktop.gui.job_payload import JobSpec
-from inpaint_desktop.gui.jobs import JobQueue
+from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
 from inpaint_desktop.gui.params import ParamsPanel, model_caps
 from inpaint_desktop.gui.send_panel import OFFLINE
 
@@ -83,10 +83,10 @@ class NewFromPromptDialog(QDialog):
         self._flow.submit_generation(spec)
         self.note.setText("Generating… (see the Jobs panel for progress and Cancel)")
 
-    def _on_finished(self, job_id: str, outcome: object) -> None:
+    def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:
         if job_id != self._job_id:
             return
-        for v in getattr(outcome, "variants", ()):
+        for v in outcome.variants:
             self._variants.append(v.raw_bytes)
             pix = QPixmap.fromImage(v.thumb if v.thumb is not None else v.raw).scaled(
                 128, 128, Qt.AspectRatioMode.KeepAspectRatio)
@@ -95,9 +95,9 @@ class NewFromPromptDialog(QDialog):
             self.choices.setCurrentRow(0)
         self.note.setText("Pick a variant and open it to start painting.")
 
-    def _on_failed(self, job_id: str, failure: object) -> None:
+    def _on_failed(self, job_id: str, failure: JobFailure) -> None:
         if job_id == self._job_id:
-            self.note.setText(f"Generation failed: {getattr(failure, 'message', failure)}")
+            self.note.setText(f"Generation failed: {failure.message}")
 
     def _open(self) -> None:
         row = self.choices.currentRow()
