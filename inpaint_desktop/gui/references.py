@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_desktop.api.types import ImageFile, sniff_image_mime
+from inpaint_desktop.core.imaging import ImageLoadError, encode_png, load_image
 
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 # The canvas image is always first, so 15 references fill the 16-image limit.
@@ -61,6 +62,11 @@ class ReferencesPanel(QWidget):
         self.error = QLabel(objectName="ref_error", wordWrap=True)
         self.error.setStyleSheet("color: #b00020;")
         layout.addWidget(self.error)
+        self.convert_button = QPushButton("Add as PNG", objectName="ref_convert")
+        self.convert_button.hide()
+        self.convert_button.clicked.connect(self._convert)
+        layout.addWidget(self.convert_button)
+        self._pending: tuple[bytes, str] | None = None
         self.add_button.clicked.connect(self._browse)
         self.up_button.clicked.connect(lambda: self.move(-1))
         self.down_button.clicked.connect(lambda: self.move(1))
@@ -76,8 +82,7 @@ class ReferencesPanel(QWidget):
     def add_bytes(self, data: bytes, name: str) -> bool:
         """Add one reference; refuse (with a message) what the API would reject."""
         if sniff_image_mime(data) is None:
-            self.error.setText(f"{name}: not a PNG, JPEG or WebP image.")
-            return False
+            return self._offer_conversion(data, name)
         if len(data) >= MAX_IMAGE_BYTES:
             self.error.setText(f"{name}: {human_size(len(data))} is over the 50 MB limit per image.")
             return False
@@ -85,6 +90,7 @@ class ReferencesPanel(QWidget):
             self.error.setText(f"At most {MAX_IMAGES - 1} references (the canvas image is the 16th).")
             return False
         self.error.clear()
+        self.convert_button.hide()
         part = ImageFile.from_bytes(data, name)
         item = QListWidgetItem(f"{Path(name).name} · {human_size(len(data))}")
         item.setData(_ROLE, part)
@@ -94,6 +100,24 @@ class ReferencesPanel(QWidget):
         self.list.addItem(item)
         self._refresh()
         return True
+
+    def _offer_conversion(self, data: bytes, name: str) -> bool:
+        """A readable image the API does not take (BMP, TIFF, GIF...): offer a PNG copy, never silently."""
+        try:
+            loaded = load_image(data)
+        except ImageLoadError:
+            self.error.setText(f"{name}: not a PNG, JPEG or WebP image.")
+            return False
+        self.error.setText(f"{Path(name).name}: the API takes only PNG, JPEG or WebP. Add a PNG copy of it?")
+        self._pending = (encode_png(loaded.array, compress_level=6), str(Path(name).with_suffix(".png")))
+        self.convert_button.show()
+        return False
+
+    def _convert(self) -> None:
+        pending, self._pending = self._pending, None
+        self.convert_button.hide()
+        if pending is not None:
+            self.add_bytes(*pending)
 
     def add_paths(self, paths: list[str]) -> int:
         added = 0

@@ -45,3 +45,18 @@ def test_rejects_non_images_and_limit(qtbot, tmp_path: Path) -> None:
         assert panel.add_bytes(buf.getvalue(), f"r{i}.png")
     assert not panel.add_bytes(buf.getvalue(), "one-too-many.png")
     assert "16" in panel.error.text()
+
+
+def test_a_bmp_reference_is_offered_as_png_not_converted_silently(qtbot, tmp_path: Path) -> None:
+    panel = ReferencesPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    bmp = tmp_path / "logo.bmp"
+    Image.new("RGB", (8, 6), (10, 20, 30)).save(bmp)
+    assert panel.add_paths([str(bmp)]) == 0 and panel.files() == ()
+    assert "PNG copy" in panel.error.text() and panel.convert_button.isVisible()
+    qtbot.mouseClick(panel.convert_button, Qt.MouseButton.LeftButton)
+    (part,) = panel.files()
+    assert part.mime == "image/png" and part.filename == "logo.png"
+    assert Image.open(io.BytesIO(part.data)).getpixel((3, 3)) == (10, 20, 30)
+    assert not panel.convert_button.isVisible()
