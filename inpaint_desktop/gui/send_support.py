@@ -25,11 +25,12 @@ def api_key_configured() -> bool:
         return False
 
 
-def make_backend(choice: str, base_url: str | None) -> Backend:
+def make_backend(choice: str, base_url: str | None, *, allow_insecure_http: bool = False) -> Backend:
     """Build a backend on the calling (worker) thread: one instance per worker thread."""
     if choice == "local":
         return create_backend("local")
-    return create_backend("openai", resolve_config(base_url=base_url or None))
+    config = resolve_config(base_url=base_url or None, allow_insecure_http=allow_insecure_http or None)
+    return create_backend("openai", config)
 
 
 def upload_plan(

@@ -53,6 +53,7 @@ class SendWorkflow(QObject):
         self.table = load_capabilities()
         self.models: dict[str, Caps] = model_caps(self.table)
         self.base_url: str | None = settings.base_url
+        self.allow_insecure_http = settings.allow_insecure_http
         self.panel = SendPanel(self.models)
         self.references = ReferencesPanel()
         self.results = ResultsStrip()
@@ -98,7 +99,7 @@ class SendWorkflow(QObject):
     def _backend_factory(self, choice: str):
         def factory() -> Backend:
             # Read when the worker builds the backend, so a changed base URL takes effect.
-            return make_backend(choice, self.base_url)
+            return make_backend(choice, self.base_url, allow_insecure_http=self.allow_insecure_http)
 
         return factory
 
@@ -122,7 +123,7 @@ class SendWorkflow(QObject):
         self._models_from.add(base_url)
 
         def fetch() -> list[str]:
-            backend = make_backend(OPENAI, base_url)
+            backend = make_backend(OPENAI, base_url, allow_insecure_http=self.allow_insecure_http)
             try:
                 return [m.id for m in backend.list_models()
                         if looks_like_image_model(m.id) or m.owned_by == OWN_SERVER]
@@ -149,21 +150,23 @@ class SendWorkflow(QObject):
         from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
 
         dialog = ApiSettingsDialog(self.window if isinstance(self.window, QWidget) else None,
-                                   base_url=self.base_url)
+                                   base_url=self.base_url, allow_insecure_http=self.allow_insecure_http)
         if dialog.exec():
             self.base_url = dialog.base_url() or None
+            self.allow_insecure_http = dialog.allow_insecure_http()
             self._save_base_url()
             if api_key_configured() or self.base_url:
                 self.panel.set_backend_choice(OPENAI)
             self._on_backend_changed(self.panel.backend_choice())
 
     def _save_base_url(self) -> None:
+        changes = {"base_url": self.base_url, "allow_insecure_http": self.allow_insecure_http}
         update = getattr(self.window, "update_settings", None)
         if update is not None:  # the window owns the settings file: one writer, no lost changes
-            update(base_url=self.base_url)
+            update(**changes)
             return
         try:
-            save_settings(load_settings().with_changes(base_url=self.base_url))
+            save_settings(load_settings().with_changes(**changes))
         except OSError as exc:
             self.message(f"Could not save the base URL: {exc}", "warning")
 

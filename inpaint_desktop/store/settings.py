@@ -35,6 +35,8 @@ class Settings:
     brush_hardness: float = 0.8  # 0 (soft) .. 1 (hard edge)
     base_url: str | None = None  # OpenAI-compatible endpoint; None = the official API
     results_dir: str | None = None  # None = the default results folder
+    # Send the API key to a plain-http server that is not this computer (only when the user says so).
+    allow_insecure_http: bool = False
 
     def with_changes(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied and then validated like a loaded file."""
@@ -87,6 +89,8 @@ def _clean(name: str, value: Any) -> Any:
     if name == "brush_size":
         number = _number(value)
         return _INVALID if number is None else min(MAX_BRUSH, max(MIN_BRUSH, number))
+    if name == "allow_insecure_http":
+        return value if isinstance(value, bool) else _INVALID
     if name in ("base_url", "results_dir"):
         if value is None:
             return None

@@ -174,6 +174,7 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
         # What a user does in the dialog: type a URL and a key, press Save.
         qtbot.keyClicks(dialog.url, "http://127.0.0.1:8123/v1")
         qtbot.keyClicks(dialog.key, "sk-should-never-be-in-a-file")
+        dialog.insecure.setChecked(True)
         save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
         return dialog.result()
@@ -184,6 +185,22 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
     assert "sk-should-never" not in default_settings_path().read_text()
     assert flow.base_url == "http://127.0.0.1:8123/v1" and flow.panel.backend_choice() == OPENAI
     assert list(memory_keyring.store.values()) == ["sk-should-never-be-in-a-file"]
+    assert load_settings().allow_insecure_http and flow.allow_insecure_http
+
+
+def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> None:
+    from inpaint_desktop.api.config import insecure_key_problem
+    from inpaint_desktop.gui.send_support import make_backend
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-consent-0000")
+    refused = make_backend("openai", "http://gateway.example:8080/v1")
+    allowed = make_backend("openai", "http://gateway.example:8080/v1", allow_insecure_http=True)
+    try:
+        assert "plain http" in (insecure_key_problem(refused.config) or "")
+        assert insecure_key_problem(allowed.config) is None
+    finally:
+        refused.close()
+        allowed.close()
 
 
 def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> None:

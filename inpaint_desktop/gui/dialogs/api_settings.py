@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import (
 class ApiSettingsDialog(QDialog):
     """Edit the OpenAI-compatible base URL and store the key in the keyring."""
 
-    def __init__(self, parent: QWidget | None = None, *, base_url: str | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, base_url: str | None = None,
+                 allow_insecure_http: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle("API settings")
         form = QFormLayout(self)
@@ -26,6 +28,12 @@ class ApiSettingsDialog(QDialog):
         self.key.setPlaceholderText("sk-… (leave empty to keep the stored key)")
         form.addRow("Base URL", self.url)
         form.addRow("API key", self.key)
+        self.insecure = QCheckBox("Send the key over plain http to another computer (not recommended)",
+                                  objectName="allow_insecure_http")
+        self.insecure.setChecked(allow_insecure_http)
+        self.insecure.setToolTip("Plain http shows the key to anyone on the network path. "
+                                 "Servers on this computer (127.0.0.1, localhost) never need this.")
+        form.addRow(self.insecure)
         note = QLabel("The key is stored only in the operating system's keyring (or read from "
                       "OPENAI_API_KEY); it is never written to settings files, logs or results.",
                       wordWrap=True)
@@ -38,6 +46,9 @@ class ApiSettingsDialog(QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def allow_insecure_http(self) -> bool:
+        return self.insecure.isChecked()
 
     def base_url(self) -> str:
         return self.url.text().strip()
