@@ -113,3 +113,31 @@ def test_photo_the_model_accepts_goes_up_as_the_original_file(qtbot, server, tmp
     _run(qtbot, server, spec, tmp_path)
     part = next(f for f in server.requests[-1].files if f.name == "image")
     assert part.data == source and part.content_type == "image/jpeg"
+
+
+def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tmp_path: Path) -> None:
+    from inpaint_desktop.gui.job_list import JobListPanel
+
+    image = _photo(1024, 1024)
+    mask = np.zeros((1024, 1024), np.uint8)
+    mask[:64, :64] = 255
+    params = EditParams(model="gpt-image-2", partial_images=2)
+    plan = plan_size(1024, 1024, load_capabilities().get("gpt-image-2"))
+    spec = JobSpec(JobQueue.new_job_id(), "edit", "x", params, image, mask, plan=plan)
+    queue = JobQueue(lambda: make_backend("openai", server.url), library=ResultsLibrary(tmp_path))
+    panel = JobListPanel(queue)
+    qtbot.addWidget(panel)
+    events: list[str] = []
+    queue.job_partial.connect(lambda _id, index, _img: events.append(f"partial {index}"))
+    queue.job_finished.connect(lambda *_a: events.append("done"))
+    server.script("sse")  # answer with an event stream: two partial images, then the final one
+    try:
+        with qtbot.waitSignal(queue.job_finished, timeout=15000):
+            queue.submit(spec)
+        assert events == ["partial 0", "partial 1", "done"]
+        assert server.requests[-1].fields["stream"] == ["true"]
+        assert server.requests[-1].fields["partial_images"] == ["2"]
+        row = panel.rows[spec.job_id]
+        assert not row.preview.pixmap().isNull()  # the last preview, then the result's thumbnail
+    finally:
+        assert queue.close(5000)
