@@ -52,26 +52,35 @@ def harmonic_fill(values: np.ndarray, hole: np.ndarray, check: Check = no_check)
 _JACOBI = np.array([[0, 0.25, 0], [0.25, 0, 0.25], [0, 0.25, 0]], np.float32)
 
 
+def _downsample(values: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half-size values and hole, by normalised averaging of the known pixels only.
+
+    A coarse pixel counts as known only where most of its fine pixels are, so the coarse boundary
+    values are averages of the picture, never of the hole.
+    """
+    h, w = hole.shape
+    known = (~hole).astype(np.float32)
+    size = ((w + 1) // 2, (h + 1) // 2)
+    weight = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(values * known[:, :, None], size, interpolation=cv2.INTER_AREA)
+    if coarse.ndim == 2:
+        coarse = coarse[:, :, None]
+    return coarse / np.maximum(weight, 1e-6)[:, :, None], weight < 0.5
+
+
+def _upsample(values: np.ndarray, w: int, h: int) -> np.ndarray:
+    out = cv2.resize(values, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out[:, :, None] if out.ndim == 2 else out
+
+
 def _multigrid(values: np.ndarray, hole: np.ndarray, check: Check) -> np.ndarray:
     check()
     h, w = hole.shape
-    known = (~hole).astype(np.float32)
     if min(h, w) > 8 and hole.sum() > 64:
-        # Downsample by normalised averaging: a coarse pixel is known only where all its fine pixels
-        # are, so the coarse boundary values are exact averages of the picture.
-        size = ((w + 1) // 2, (h + 1) // 2)
-        weight = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
-        coarse = cv2.resize(values * known[:, :, None], size, interpolation=cv2.INTER_AREA)
-        if coarse.ndim == 2:
-            coarse = coarse[:, :, None]
-        coarse_hole = weight < 0.5
-        coarse = coarse / np.maximum(weight, 1e-6)[:, :, None]
+        coarse, coarse_hole = _downsample(values, hole)
         if coarse_hole.all():  # the known ring vanished at this scale: solve here instead
             return _relax(values, hole, _mean_start(values, hole), 400)
-        solved = _multigrid(coarse, coarse_hole, check)
-        start = cv2.resize(solved, (w, h), interpolation=cv2.INTER_LINEAR)
-        if start.ndim == 2:
-            start = start[:, :, None]
+        start = _upsample(_multigrid(coarse, coarse_hole, check), w, h)
         sweeps = 12
     else:
         start, sweeps = _mean_start(values, hole), 200
@@ -119,21 +128,11 @@ def biharmonic_fill(values: np.ndarray, hole: np.ndarray, check: Check = no_chec
 def _biharmonic_levels(values: np.ndarray, hole: np.ndarray, check: Check, iterations: int) -> np.ndarray:
     check()
     h, w = hole.shape
-    known = (~hole).astype(np.float32)
     if min(h, w) > 16 and hole.sum() > 256:
-        size = ((w + 1) // 2, (h + 1) // 2)
-        weight = cv2.resize(known, size, interpolation=cv2.INTER_AREA)
-        coarse = cv2.resize(values * known[:, :, None], size, interpolation=cv2.INTER_AREA)
-        if coarse.ndim == 2:
-            coarse = coarse[:, :, None]
-        coarse_hole = weight < 0.5
+        coarse, coarse_hole = _downsample(values, hole)
         if not coarse_hole.all():
-            coarse = coarse / np.maximum(weight, 1e-6)[:, :, None]
             coarse = harmonic_fill(coarse, coarse_hole)
-            solved = _biharmonic_levels(coarse, coarse_hole, check, iterations)
-            start = cv2.resize(solved, (w, h), interpolation=cv2.INTER_LINEAR)
-            if start.ndim == 2:
-                start = start[:, :, None]
+            start = _upsample(_biharmonic_levels(coarse, coarse_hole, check, iterations), w, h)
             values = np.where(hole[:, :, None], start, values)
     return _conjugate_gradient(values, hole, iterations)
 
