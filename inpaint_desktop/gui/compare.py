@@ -7,6 +7,9 @@ when switching to another:
 - swipe: one pane, A left of a vertical divider the user drags, B right of it, pixel-aligned;
 - flip: one pane showing B; a click or Space flips to A, press and hold shows A until release.
 
+While B's pixels are read back from disk, a ``PendingImage`` stands in for it: its thumbnail scaled
+to B's place and a message ("Loading…"), so the view never waits for the disk.
+
 Pixmaps are made on the GUI thread only. Zoomed out, a repaint draws a cached, smoothly scaled
 pixmap (big photos are scaled on the thread pool); zoomed in, it draws only the visible source pixels,
 nearest-neighbour. No repaint converts or rescales a whole photo on the GUI thread.
@@ -18,6 +21,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QThreadPool, QTimer, Signal
@@ -45,6 +49,16 @@ class CompareMode(Enum):
     SIDE_BY_SIDE = "side"
     SWIPE = "swipe"
     FLIP = "flip"
+
+
+@dataclass(frozen=True)
+class PendingImage:
+    """Stands in for B while its pixels load: B's size, a small preview and what is happening."""
+
+    width: int
+    height: int
+    preview: QImage | None
+    message: str
 
 
 class _ScaleTask:
@@ -141,7 +155,7 @@ class ComparePane(QWidget):
         painter.fillRect(clip, _BACKGROUND)
         view = self.view
         a, b = view.image_a, view.image_b
-        if a is None and b is None:
+        if a is None and b is None and view.pending_b is None:
             painter.setPen(QColor("#aaaaaa"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, view.placeholder)
             return
@@ -152,12 +166,15 @@ class ComparePane(QWidget):
             split = round(self.divider_x())
             left = QRect(0, 0, split, self.height())
             right = QRect(split, 0, self.width() - split, self.height())
-            for image, part in ((a, left), (b, right)):
+            for is_b, part in ((False, left), (True, right)):
                 area = part.intersected(clip)
                 if not area.isEmpty():
                     painter.save()
                     painter.setClipRect(area)
-                    self._draw(painter, image, area)
+                    if is_b:
+                        self._draw_b(painter, area, part)
+                    else:
+                        self._draw(painter, a, area)
                     painter.restore()
             pen = QPen(QColor(255, 255, 255, 230), 2)
             painter.setPen(pen)
@@ -170,8 +187,37 @@ class ComparePane(QWidget):
             self._caption(painter, view.caption_b, left=False)
         else:
             showing_a = view.showing_a()
-            self._draw(painter, a if showing_a else b, clip)
+            if showing_a:
+                self._draw(painter, a, clip)
+            else:
+                self._draw_b(painter, clip, self.rect())
             self._caption(painter, view.caption_a if showing_a else view.caption_b, left=True)
+
+    def _draw_b(self, painter: QPainter, clip: QRect, region: QRect) -> None:
+        """B, or while it loads its preview and message (centred in B's ``region`` of the pane)."""
+        pending = self.view.pending_b
+        if self.view.image_b is not None or pending is None:
+            self._draw(painter, self.view.image_b, clip)
+            return
+        target = self.view.state.image_rect_to_widget(QRectF(0, 0, pending.width, pending.height))
+        visible = target.intersected(QRectF(clip))
+        preview = pending.preview
+        if preview is not None and not preview.isNull() and not visible.isEmpty():
+            # Only the visible part of the (tiny) preview is scaled, however far the view is zoomed in.
+            sx, sy = preview.width() / target.width(), preview.height() / target.height()
+            source = QRectF((visible.left() - target.left()) * sx, (visible.top() - target.top()) * sy,
+                            visible.width() * sx, visible.height() * sy)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(visible, preview, source)
+            painter.fillRect(visible, QColor(0, 0, 0, 110))
+        if pending.message:
+            metrics = painter.fontMetrics()
+            width = min(region.width() - 8, metrics.horizontalAdvance(pending.message) + 24)
+            box = QRect(0, 0, max(0, width), metrics.height() + 14)
+            box.moveCenter(region.center())
+            painter.fillRect(box, QColor(0, 0, 0, 190))
+            painter.setPen(QColor("#f0f0f0"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, pending.message)
 
     def _draw(self, painter: QPainter, image: QImage | None, clip: QRect) -> None:
         if image is None or image.isNull():
@@ -294,6 +340,7 @@ class CompareView(QWidget):
         self.cache = PixmapCache()
         self.image_a: QImage | None = None
         self.image_b: QImage | None = None
+        self.pending_b: PendingImage | None = None
         self.caption_a = self.caption_b = ""
         self.placeholder = "Results appear here"
         self.mode = CompareMode.SIDE_BY_SIDE
@@ -323,15 +370,19 @@ class CompareView(QWidget):
 
     # -- content -------------------------------------------------------------------------
     def set_images(self, a: QImage | None, b: QImage | None, *, caption_a: str = "",
-                   caption_b: str = "") -> None:
+                   caption_b: str = "", pending: PendingImage | None = None) -> None:
+        """Show A against B; with ``b`` None, ``pending`` stands in for B until it is set."""
         old = self._size()
         self.image_a, self.image_b = a, b
+        self.pending_b = pending if b is None else None
         self.caption_a, self.caption_b = caption_a, caption_b
         if self.fitted or self._size() != old:
             self.fit()
         self._repaint()
 
     def _size(self) -> tuple[int, int] | None:
+        if self.image_b is None and self.pending_b is not None:
+            return self.pending_b.width, self.pending_b.height
         image = self.image_b if self.image_b is not None else self.image_a
         return None if image is None else (image.width(), image.height())
 
