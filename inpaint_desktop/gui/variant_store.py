@@ -183,6 +183,27 @@ class VariantPixels:
         return True
 
 
+    def release_images(self) -> None:
+        """Release every image that can be read back (the job worker does this before handing over)."""
+        for kind in list(self._images):
+            self.release(kind)
+
+
+def release_if_big_job(pixels: VariantPixels, *, index: int, count: int, limit: int | None = None) -> bool:
+    """After saving: release variant ``index`` of ``count`` unless the whole job fits in ``limit`` bytes.
+
+    The first variant (shown at once) always keeps its pixels. A job whose variants together take
+    more than ``limit`` (default: half the default budget; a 24 MP photo with four variants is
+    ~800 MB) hands over the others without pixels, so memory does not peak at the working set plus
+    a whole job; the panel reads them back when they are selected. True when released.
+    """
+    limit = default_budget_bytes() // 2 if limit is None else limit
+    if index == 0 or pixels.resident_bytes() * count <= limit:
+        return False
+    pixels.release_images()
+    return pixels.resident("fullsize") is None
+
+
 class _LoadTask:
     """Decodes one image on the thread pool; the GUI thread polls ``done`` (no QObject crosses threads)."""
 
