@@ -15,10 +15,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeyEvent, QPixmap
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
 from inpaint_desktop.gui.job_payload import Variant
+from inpaint_desktop.gui.panel_keys import PanelKeys
 from inpaint_desktop.gui.variant_store import ImageKind, VariantPixels, VariantStore
 
 _THUMB = 64
@@ -182,14 +182,8 @@ class ResultsStrip(QWidget):
         return bar
 
     def _make_keys(self) -> None:
-        """Single keys act on the results while the focus is anywhere in this panel.
-
-        The window has single-letter shortcuts of its own (tools, overlay); a window shortcut and a
-        panel shortcut on the same key would be ambiguous and neither would fire. So the panel claims
-        its keys through ShortcutOverride on its focusable children, the way a text field claims
-        typed letters, and the window's shortcuts work everywhere else.
-        """
-        self._keys: dict[int, Callable[[], None]] = {
+        """The panel's single keys (they act while the focus is anywhere in it; see PanelKeys)."""
+        keys: dict[int, Callable[[], None]] = {
             Qt.Key.Key_Left: lambda: self.step(-1),
             Qt.Key.Key_Right: lambda: self.step(1),
             Qt.Key.Key_S: lambda: self.set_mode(CompareMode.SIDE_BY_SIDE),
@@ -200,32 +194,8 @@ class ResultsStrip(QWidget):
             Qt.Key.Key_R: self._toggle_raw,
         }
         for n in range(1, 10):
-            self._keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
-        for child in self.findChildren(QWidget):
-            if child.focusPolicy() != Qt.FocusPolicy.NoFocus:
-                child.installEventFilter(self)
-
-    def _panel_key(self, event: QEvent) -> Callable[[], None] | None:
-        if not isinstance(event, QKeyEvent):
-            return None
-        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if modifiers != Qt.KeyboardModifier.NoModifier:
-            return None  # Ctrl+1 and the like belong to the window
-        return self._keys.get(event.key())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            if isinstance(watched, QAbstractButton) and isinstance(event, QKeyEvent) \
-                    and event.key() == Qt.Key.Key_Space:
-                return False  # Space still presses a focused button
-            action = self._panel_key(event)
-            if action is not None:
-                event.accept()
-                if kind == QEvent.Type.KeyPress:
-                    action()
-                return True
-        return super().eventFilter(watched, event)
+            keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
+        self.panel_keys = PanelKeys(self, keys)
 
     def sizeHint(self) -> QSize:
         # Tall enough for a useful compare view when docked at the bottom of the window.
@@ -247,7 +217,8 @@ class ResultsStrip(QWidget):
         for row, v in enumerate(variants):
             index = len(self.entries)
             self.entries.append(StripEntry(job_id, v, original, prompt))
-            small = v.thumb if v.thumb is not None else v.fullsize
+            # The worker makes every thumbnail; without one, only pixels in memory are scaled here.
+            small = v.thumb if v.thumb is not None else v.pixels.resident("fullsize") or QImage()
             icon = QIcon(QPixmap.fromImage(small.scaled(_THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                                         Qt.TransformationMode.SmoothTransformation)))
             item = QListWidgetItem(icon, f"job {len(self._jobs)} · #{v.index + 1}")

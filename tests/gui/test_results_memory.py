@@ -22,7 +22,7 @@ from inpaint_desktop.gui.job_payload import EditParams, JobSpec, Variant, make_v
 from inpaint_desktop.gui.jobs import JobQueue
 from inpaint_desktop.gui.qimage_utils import qimage_to_array
 from inpaint_desktop.gui.results_strip import ResultsStrip
-from inpaint_desktop.gui.variant_store import VariantFiles
+from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
 from inpaint_desktop.store.results import ResultsLibrary
 
 W, H = 160, 120
@@ -325,3 +325,22 @@ def test_pending_preview_follows_zoom_without_scaling_the_photo(qtbot, library) 
     assert (strip.viewer.state.scale, strip.viewer.state.offset) == state
     _wait_loaded(qtbot, strip)
     assert (strip.viewer.state.scale, strip.viewer.state.offset) == state
+
+
+def test_big_job_hands_over_only_the_first_variants_pixels(qtbot, library) -> None:
+    job = _job(library, "job1", 3)
+    small_limit = 3 * IMAGE_BYTES  # the job takes more than this
+    released = [release_if_big_job(v.pixels, index=i, count=3, limit=small_limit) for i, v in enumerate(job)]
+    assert released == [False, True, True]
+    assert job[0].pixels.resident("protected") is not None and job[1].pixels.resident("protected") is None
+    # A job that fits keeps everything; an unsaved one can never be released.
+    fits = _job(library, "job2", 2)
+    assert not release_if_big_job(fits[1].pixels, index=1, count=2, limit=100 * IMAGE_BYTES)
+    unsaved = _job(None, "job3", 2)
+    assert not release_if_big_job(unsaved[1].pixels, index=1, count=2, limit=1)
+    strip = _strip(qtbot, None)
+    strip.add_variants("job1", job, to_qimage(_photo(0)), "p")
+    assert not strip.loading  # the first is shown straight away
+    strip.select_entry(2)
+    image = _wait_loaded(qtbot, strip)
+    assert np.array_equal(qimage_to_array(image)[..., :3], _file_rgb(job[2].files.protected))
