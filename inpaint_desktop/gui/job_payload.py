@@ -183,12 +183,17 @@ class Variant:
     thumb: QImage | None = field(default=None, repr=False)
 
     def __init__(
-        self, index: int, raw_bytes: bytes, raw: QImage, fullsize: QImage, protected: QImage | None = None,
-        resized: bool = False, saved_dir: str | None = None, label: str = "", drift: str = "",
-        thumb: QImage | None = None, *, files: VariantFiles | None = None,
+        self, index: int, raw_bytes: bytes = b"", raw: QImage | None = None, fullsize: QImage | None = None,
+        protected: QImage | None = None, resized: bool = False, saved_dir: str | None = None, label: str = "",
+        drift: str = "", thumb: QImage | None = None, *, files: VariantFiles | None = None,
+        pixels: VariantPixels | None = None,
     ) -> None:
-        pixels = VariantPixels(raw_bytes=raw_bytes, raw=raw, fullsize=fullsize, protected=protected,
-                               files=files)
+        # ``pixels`` shares another variant's images (``dataclasses.replace`` passes it that way).
+        if pixels is None:
+            if raw is None or fullsize is None:
+                raise TypeError("Variant needs its raw and full-size images (or the pixels of another)")
+            pixels = VariantPixels(raw_bytes=raw_bytes, raw=raw, fullsize=fullsize, protected=protected,
+                                   files=files)
         for name, value in (("index", index), ("pixels", pixels), ("resized", resized),
                             ("saved_dir", saved_dir), ("label", label), ("drift", drift), ("thumb", thumb)):
             object.__setattr__(self, name, value)

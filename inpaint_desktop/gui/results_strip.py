@@ -234,7 +234,8 @@ class ResultsStrip(QWidget):
             first_item = first_item or item
         for v in reversed(variants):  # the first variant counts as the most recently used
             self.store.add(v.pixels, enforce=False)
-        self.thumbs.setCurrentItem(first_item)  # keeps the shown image resident, then enforces the budget
+        self.thumbs.setCurrentItem(first_item)  # keeps the shown image resident
+        self.store.enforce()
         self.thumbs.scrollToTop()
 
     def current_index(self) -> int:

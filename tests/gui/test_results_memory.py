@@ -8,6 +8,7 @@ the saved files.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,7 @@ def test_worker_attaches_saved_files_and_each_reads_back_equal(qtbot, tmp_path: 
     assert variant.resized and files is not None
     assert [p.name for p in (files.raw, files.fullsize, files.protected) if p is not None] == [
         "variant-0.png", "variant-0-fullsize.png", "variant-0-protected.png"]
+    assert replace(variant, label="renamed").pixels is variant.pixels  # copies share one set of pixels
     for kind in ("raw", "fullsize", "protected"):
         resident = variant.pixels.resident(kind)
         assert resident is not None
@@ -161,6 +163,8 @@ def test_evicted_variant_reloads_in_background_and_view_shows_the_saved_file(qtb
     # The job record (here ``job``) holds the same variants: releasing really drops the pixels.
     assert len(evicted) >= 2 and job[0] not in evicted
     target = evicted[-1]
+    selections: list[int] = []
+    strip.variant_selected.connect(selections.append)
     strip.select_entry(job.index(target))
     # At once: no pixels yet, the view stands in with the thumbnail and a message.
     assert strip.loading and strip.shown_image() is None
@@ -176,6 +180,7 @@ def test_evicted_variant_reloads_in_background_and_view_shows_the_saved_file(qtb
     saved = _file_rgb(target.files.protected)
     assert np.array_equal(qimage_to_array(image)[..., :3], saved)
     assert strip.viewer.pending_b is None and strip.viewer.image_b is image
+    assert selections == [job.index(target)]  # the pixels arriving is not a second selection
     assert np.array_equal(_view_pixels_at_100_percent(strip), saved)
     assert strip.store.resident_bytes() <= budget
     # Nothing was decoded on the GUI thread.
@@ -344,3 +349,38 @@ def test_big_job_hands_over_only_the_first_variants_pixels(qtbot, library) -> No
     strip.select_entry(2)
     image = _wait_loaded(qtbot, strip)
     assert np.array_equal(qimage_to_array(image)[..., :3], _file_rgb(job[2].files.protected))
+
+
+def test_pending_b_in_every_compare_mode(qtbot) -> None:
+    from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
+
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.resize(600, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    original = QImage(200, 100, QImage.Format.Format_RGBA8888)
+    original.fill(QColor("lime"))
+    view.set_images(original, None, caption_a="A", caption_b="B",
+                    pending=PendingImage(200, 100, _solid("red"), "Loading #2…"))
+    QApplication.processEvents()
+    dimmed_red = round(255 * (255 - 110) / 255)
+
+    def colour(pane, x: int) -> QColor:
+        # Near the bottom edge of the image, below the message box in the middle.
+        bottom = view.state.image_rect_to_widget(QRectF(0, 0, 200, 100)).bottom()
+        return pane.grab().toImage().pixelColor(x, int(bottom) - 5)
+
+    main = view.main_pane
+    assert abs(colour(main, main.width() // 2).red() - dimmed_red) <= 3
+    assert colour(view.side_pane, view.side_pane.width() // 2) == QColor("lime")
+    view.set_mode(CompareMode.SWIPE)
+    QApplication.processEvents()
+    view.fit()
+    target = view.state.image_rect_to_widget(QRectF(0, 0, 200, 100))
+    left, right = colour(main, int(target.left()) + 5), colour(main, int(target.right()) - 5)
+    assert left == QColor("lime") and abs(right.red() - dimmed_red) <= 3 and right.green() < 10
+    view.set_mode(CompareMode.FLIP)
+    assert abs(colour(main, main.width() // 2).red() - dimmed_red) <= 3
+    view.flip()  # A is there at once; only B waits
+    assert colour(main, main.width() // 2) == QColor("lime")
