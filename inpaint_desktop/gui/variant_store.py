@@ -182,7 +182,6 @@ class VariantPixels:
             self._images.pop(slot, None)
         return True
 
-
     def release_images(self) -> None:
         """Release every image that can be read back (the job worker does this before handing over)."""
         for kind in list(self._images):
@@ -297,13 +296,6 @@ class VariantStore(QObject):
     def resident_bytes(self) -> int:
         """Bytes of variant images (and returned files) held in memory right now."""
         return sum(p.resident_bytes() for p in self._holders.values())
-
-    def wait_idle(self, timeout_ms: int = 10_000) -> None:
-        """Finish outstanding loads (for shutdown and tests): nothing decodes after this returns."""
-        for task in self._tasks:
-            task.cancelled = True
-        QThreadPool.globalInstance().waitForDone(timeout_ms)
-        self._tasks = [t for t in self._tasks if not t.done]
 
     # -- internals -----------------------------------------------------------------------
     def _request(self, pixels: VariantPixels, kind: ImageKind) -> None:

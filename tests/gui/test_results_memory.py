@@ -384,3 +384,21 @@ def test_pending_b_in_every_compare_mode(qtbot) -> None:
     assert abs(colour(main, main.width() // 2).red() - dimmed_red) <= 3
     view.flip()  # A is there at once; only B waits
     assert colour(main, main.width() // 2) == QColor("lime")
+
+
+def test_stepping_quickly_through_released_variants_shows_the_last_one(qtbot, library) -> None:
+    from PySide6.QtTest import QTest
+
+    budget = 3 * IMAGE_BYTES
+    strip = _strip(qtbot, budget)
+    job = _job(library, "job1", 8)
+    strip.add_variants("job1", job, to_qimage(_photo(0)), "p")
+    strip.viewer.setFocus()
+    for _ in range(7):  # faster than any load: each selection supersedes the one before
+        QTest.keyClick(strip.viewer, Qt.Key.Key_Right)
+    assert strip.current_entry().variant is job[7] and strip.loading
+    image = _wait_loaded(qtbot, strip)
+    assert np.array_equal(qimage_to_array(image)[..., :3], _file_rgb(job[7].files.protected))
+    qtbot.wait(100)  # loads that were already running land too, within the budget
+    assert strip.store.resident_bytes() <= budget
+    assert strip.viewer.image_b is image and sum(v.pixels.sync_reads for v in job) == 0
