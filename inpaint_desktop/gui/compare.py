@@ -7,6 +7,9 @@ when switching to another:
 - swipe: one pane, A left of a vertical divider the user drags, B right of it, pixel-aligned;
 - flip: one pane showing B; a click or Space flips to A, press and hold shows A until release.
 
+While B's pixels are read back from disk, a ``PendingImage`` stands in for it: its thumbnail scaled
+to B's place and a message ("Loading…"), so the view never waits for the disk.
+
 Pixmaps are made on the GUI thread only. Zoomed out, a repaint draws a cached, smoothly scaled
 pixmap (big photos are scaled on the thread pool); zoomed in, it draws only the visible source pixels,
 nearest-neighbour. No repaint converts or rescales a whole photo on the GUI thread.
@@ -16,14 +19,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from inpaint_desktop.gui.pixmap_cache import PixmapCache
 from inpaint_desktop.gui.view_state import ViewState
 
 # A press released sooner than this (without a drag) is a click: in flip mode it flips for good.
@@ -34,8 +38,6 @@ DRAG_SLOP_PX = 4
 DIVIDER_GRAB_PX = 10
 # One wheel notch zooms by this factor.
 WHEEL_STEP = 1.25
-# Smoothly rescaling takes ~10 ms per 600k pixels: bigger images are scaled on the thread pool.
-SYNC_SCALE_MAX_PIXELS = 600_000
 RESCALE_DELAY_MS = 120
 POLL_MS = 20
 _BACKGROUND = QColor("#1e1e1e")
@@ -47,70 +49,14 @@ class CompareMode(Enum):
     FLIP = "flip"
 
 
-class _ScaleTask:
-    """One smooth rescale running on the thread pool; the GUI thread polls ``result``."""
+@dataclass(frozen=True)
+class PendingImage:
+    """Stands in for B while its pixels load: B's size, a small preview and what is happening."""
 
-    def __init__(self, image: QImage, width: int, height: int) -> None:
-        self.image, self.width, self.height = image, width, height
-        self.result: QImage | None = None
-
-    def __call__(self) -> None:
-        # QImage is safe to read and scale off the GUI thread; only the pixmap is made on it.
-        self.result = self.image.scaled(self.width, self.height, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                        Qt.TransformationMode.SmoothTransformation)
-        self.image = QImage()  # drop the reference to the photo as soon as possible
-
-
-class PixmapCache:
-    """Smoothly downscaled pixmaps keyed by ``(QImage.cacheKey(), width, height)``.
-
-    Small images are scaled at once; big photos on the thread pool (tens of ms each), and the view
-    polls for them. A small LRU: the view shows two images at a time, and going back to the
-    previous variant at the same zoom should find its copy.
-    """
-
-    def __init__(self, limit: int = 8) -> None:
-        self._scaled: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
-        self._pending: dict[tuple[int, int, int], _ScaleTask] = {}
-        self._limit = limit
-
-    def scaled(self, image: QImage, width: int, height: int) -> QPixmap | None:
-        """The cached copy at ``width`` x ``height`` device pixels, or ``None``. Small images are
-        scaled on the spot."""
-        key = (image.cacheKey(), width, height)
-        pix = self._scaled.get(key)
-        if pix is None and image.width() * image.height() <= SYNC_SCALE_MAX_PIXELS:
-            self._store(key, image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                          Qt.TransformationMode.SmoothTransformation))
-            pix = self._scaled[key]
-        if pix is not None:
-            self._scaled.move_to_end(key)
-        return pix
-
-    def request(self, image: QImage, width: int, height: int) -> None:
-        """Start scaling ``image`` on the thread pool unless it is cached or already under way."""
-        key = (image.cacheKey(), width, height)
-        if key in self._scaled or key in self._pending:
-            return
-        task = _ScaleTask(image, width, height)
-        self._pending[key] = task
-        QThreadPool.globalInstance().start(task)
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._pending)
-
-    def collect(self) -> bool:
-        """Turn finished rescales into pixmaps (GUI thread); True when any arrived."""
-        done = [key for key, task in self._pending.items() if task.result is not None]
-        for key in done:
-            self._store(key, self._pending.pop(key).result or QImage())
-        return bool(done)
-
-    def _store(self, key: tuple[int, int, int], image: QImage) -> None:
-        self._scaled[key] = QPixmap.fromImage(image)
-        while len(self._scaled) > self._limit:
-            self._scaled.popitem(last=False)
+    width: int
+    height: int
+    preview: QImage | None
+    message: str
 
 
 class ComparePane(QWidget):
@@ -141,7 +87,7 @@ class ComparePane(QWidget):
         painter.fillRect(clip, _BACKGROUND)
         view = self.view
         a, b = view.image_a, view.image_b
-        if a is None and b is None:
+        if a is None and b is None and view.pending_b is None:
             painter.setPen(QColor("#aaaaaa"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, view.placeholder)
             return
@@ -152,12 +98,15 @@ class ComparePane(QWidget):
             split = round(self.divider_x())
             left = QRect(0, 0, split, self.height())
             right = QRect(split, 0, self.width() - split, self.height())
-            for image, part in ((a, left), (b, right)):
+            for is_b, part in ((False, left), (True, right)):
                 area = part.intersected(clip)
                 if not area.isEmpty():
                     painter.save()
                     painter.setClipRect(area)
-                    self._draw(painter, image, area)
+                    if is_b:
+                        self._draw_b(painter, area, part)
+                    else:
+                        self._draw(painter, a, area)
                     painter.restore()
             pen = QPen(QColor(255, 255, 255, 230), 2)
             painter.setPen(pen)
@@ -170,8 +119,37 @@ class ComparePane(QWidget):
             self._caption(painter, view.caption_b, left=False)
         else:
             showing_a = view.showing_a()
-            self._draw(painter, a if showing_a else b, clip)
+            if showing_a:
+                self._draw(painter, a, clip)
+            else:
+                self._draw_b(painter, clip, self.rect())
             self._caption(painter, view.caption_a if showing_a else view.caption_b, left=True)
+
+    def _draw_b(self, painter: QPainter, clip: QRect, region: QRect) -> None:
+        """B, or while it loads its preview and message (centred in B's ``region`` of the pane)."""
+        pending = self.view.pending_b
+        if self.view.image_b is not None or pending is None:
+            self._draw(painter, self.view.image_b, clip)
+            return
+        target = self.view.state.image_rect_to_widget(QRectF(0, 0, pending.width, pending.height))
+        visible = target.intersected(QRectF(clip))
+        preview = pending.preview
+        if preview is not None and not preview.isNull() and not visible.isEmpty():
+            # Only the visible part of the (tiny) preview is scaled, however far the view is zoomed in.
+            sx, sy = preview.width() / target.width(), preview.height() / target.height()
+            source = QRectF((visible.left() - target.left()) * sx, (visible.top() - target.top()) * sy,
+                            visible.width() * sx, visible.height() * sy)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(visible, preview, source)
+            painter.fillRect(visible, QColor(0, 0, 0, 110))
+        if pending.message:
+            metrics = painter.fontMetrics()
+            width = min(region.width() - 8, metrics.horizontalAdvance(pending.message) + 24)
+            box = QRect(0, 0, max(0, width), metrics.height() + 14)
+            box.moveCenter(region.center())
+            painter.fillRect(box, QColor(0, 0, 0, 190))
+            painter.setPen(QColor("#f0f0f0"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, pending.message)
 
     def _draw(self, painter: QPainter, image: QImage | None, clip: QRect) -> None:
         if image is None or image.isNull():
@@ -294,6 +272,7 @@ class CompareView(QWidget):
         self.cache = PixmapCache()
         self.image_a: QImage | None = None
         self.image_b: QImage | None = None
+        self.pending_b: PendingImage | None = None
         self.caption_a = self.caption_b = ""
         self.placeholder = "Results appear here"
         self.mode = CompareMode.SIDE_BY_SIDE
@@ -323,15 +302,19 @@ class CompareView(QWidget):
 
     # -- content -------------------------------------------------------------------------
     def set_images(self, a: QImage | None, b: QImage | None, *, caption_a: str = "",
-                   caption_b: str = "") -> None:
+                   caption_b: str = "", pending: PendingImage | None = None) -> None:
+        """Show A against B; with ``b`` None, ``pending`` stands in for B until it is set."""
         old = self._size()
         self.image_a, self.image_b = a, b
+        self.pending_b = pending if b is None else None
         self.caption_a, self.caption_b = caption_a, caption_b
         if self.fitted or self._size() != old:
             self.fit()
         self._repaint()
 
     def _size(self) -> tuple[int, int] | None:
+        if self.image_b is None and self.pending_b is not None:
+            return self.pending_b.width, self.pending_b.height
         image = self.image_b if self.image_b is not None else self.image_a
         return None if image is None else (image.width(), image.height())
 

@@ -11,7 +11,7 @@ import itertools
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -21,6 +21,7 @@ from inpaint_desktop.api.errors import ApiError, CancelledError
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Progress
 from inpaint_desktop.core.cost import cost_from_usage
 from inpaint_desktop.gui.job_payload import JobSpec, Variant, build_request, decode_bytes, make_variant
+from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
 from inpaint_desktop.store.results import ResultsLibrary
 
 BackendFactory = Callable[[], Backend]
@@ -177,7 +178,13 @@ class JobWorker(QObject):
                         mask_png=mask_png, protected_png=protected_png, mapped_png=mapped_png,
                     )
                     dirs.append(str(saved.directory))
-                    variant = replace(variant, saved_dir=str(saved.directory))
+                    # The panel may release the images once they are on disk and read them back from
+                    # these files (the library names the full-size file; it exists only when written).
+                    fullsize = None if mapped_png is None else saved.directory / f"variant-{i}-fullsize.png"
+                    files = VariantFiles(saved.raw, fullsize, saved.protected)
+                    variant = variant.with_saved(str(saved.directory), files)
+                    # Big photos: only the first variant (shown at once) travels with its pixels.
+                    release_if_big_job(variant.pixels, index=i, count=len(result.images))
                 except OSError as exc:
                     save_error = f"Could not save results to {self._library.root}: {exc}"
             variants.append(variant)

@@ -3,6 +3,10 @@
 The thumbnails form a column (newest job on top, each job's variants together) so the compare view
 keeps the full height of a short bottom dock. The compare view shows A (the original, or a pinned
 variant) against B (the selected variant) side by side, as a swipe, or as a flip.
+
+Full-size pixels stay in memory only for a bounded working set (``VariantStore``): what is on screen
+and the most recently viewed variants, within a byte budget. Other variants keep their thumbnail and
+saved files, and are read back in the background when selected while the view shows "Loading…".
 """
 
 from __future__ import annotations
@@ -11,10 +15,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QKeyEvent, QPixmap
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
@@ -26,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.compare import CompareMode, CompareView
+from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
 from inpaint_desktop.gui.job_payload import Variant
+from inpaint_desktop.gui.panel_keys import PanelKeys
+from inpaint_desktop.gui.variant_store import ImageKind, VariantPixels, VariantStore
 
 _THUMB = 64
 _COLUMN_WIDTH = 128
@@ -57,6 +62,7 @@ class Pinned:
     entry: int
     image: QImage
     caption: str
+    kind: ImageKind = "fullsize"
 
 
 class ResultsStrip(QWidget):
@@ -65,11 +71,17 @@ class ResultsStrip(QWidget):
     use_as_base = Signal(object)  # QImage
     variant_selected = Signal(int)  # index into ``entries``
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, memory_budget: int | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("results_strip")
         self.entries: list[StripEntry] = []
         self.pinned: Pinned | None = None
+        # Full-size pixels of a bounded working set; ``memory_budget`` bytes (default: 1 GiB or less).
+        self.store = VariantStore(memory_budget, self)
+        self.store.loaded.connect(self._on_loaded)
+        self.store.load_failed.connect(self._on_load_failed)
+        self._use_when_loaded: tuple[VariantPixels, ImageKind] | None = None
+        self._load_errors: dict[tuple[VariantPixels, ImageKind], str] = {}
         self._jobs: list[str] = []
         outer = QHBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -87,9 +99,12 @@ class ResultsStrip(QWidget):
         self.which.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.drift = QLabel(objectName="drift")
         self.drift.setStyleSheet("color: #8a6d00;")
+        self.note = QLabel(objectName="memory_note")
+        self.note.setStyleSheet("color: #a33;")
+        self.note.hide()
         info = QVBoxLayout()
         info.setSpacing(0)
-        for label in (self.which, self.drift):
+        for label in (self.which, self.drift, self.note):
             # Long descriptions must not set the panel's minimum width; the full text is selectable.
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             info.addWidget(label)
@@ -167,14 +182,8 @@ class ResultsStrip(QWidget):
         return bar
 
     def _make_keys(self) -> None:
-        """Single keys act on the results while the focus is anywhere in this panel.
-
-        The window has single-letter shortcuts of its own (tools, overlay); a window shortcut and a
-        panel shortcut on the same key would be ambiguous and neither would fire. So the panel claims
-        its keys through ShortcutOverride on its focusable children, the way a text field claims
-        typed letters, and the window's shortcuts work everywhere else.
-        """
-        self._keys: dict[int, Callable[[], None]] = {
+        """The panel's single keys (they act while the focus is anywhere in it; see PanelKeys)."""
+        keys: dict[int, Callable[[], None]] = {
             Qt.Key.Key_Left: lambda: self.step(-1),
             Qt.Key.Key_Right: lambda: self.step(1),
             Qt.Key.Key_S: lambda: self.set_mode(CompareMode.SIDE_BY_SIDE),
@@ -185,32 +194,8 @@ class ResultsStrip(QWidget):
             Qt.Key.Key_R: self._toggle_raw,
         }
         for n in range(1, 10):
-            self._keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
-        for child in self.findChildren(QWidget):
-            if child.focusPolicy() != Qt.FocusPolicy.NoFocus:
-                child.installEventFilter(self)
-
-    def _panel_key(self, event: QEvent) -> Callable[[], None] | None:
-        if not isinstance(event, QKeyEvent):
-            return None
-        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if modifiers != Qt.KeyboardModifier.NoModifier:
-            return None  # Ctrl+1 and the like belong to the window
-        return self._keys.get(event.key())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            if isinstance(watched, QAbstractButton) and isinstance(event, QKeyEvent) \
-                    and event.key() == Qt.Key.Key_Space:
-                return False  # Space still presses a focused button
-            action = self._panel_key(event)
-            if action is not None:
-                event.accept()
-                if kind == QEvent.Type.KeyPress:
-                    action()
-                return True
-        return super().eventFilter(watched, event)
+            keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
+        self.panel_keys = PanelKeys(self, keys)
 
     def sizeHint(self) -> QSize:
         # Tall enough for a useful compare view when docked at the bottom of the window.
@@ -219,7 +204,11 @@ class ResultsStrip(QWidget):
     # -- public API ----------------------------------------------------------------------
     def add_variants(self, job_id: str, variants: tuple[Variant, ...], original: QImage | None,
                      prompt: str) -> None:
-        """Add one job's variants at the top of the column and show the first of them."""
+        """Add one job's variants at the top of the column and show the first of them.
+
+        Their images are resident when they arrive; once saved, those outside the working set are
+        released (the first variant, shown now, is kept).
+        """
         if not variants:
             return
         self._jobs.append(job_id)
@@ -228,7 +217,8 @@ class ResultsStrip(QWidget):
         for row, v in enumerate(variants):
             index = len(self.entries)
             self.entries.append(StripEntry(job_id, v, original, prompt))
-            small = v.thumb if v.thumb is not None else v.fullsize
+            # The worker makes every thumbnail; without one, only pixels in memory are scaled here.
+            small = v.thumb if v.thumb is not None else v.pixels.resident("fullsize") or QImage()
             icon = QIcon(QPixmap.fromImage(small.scaled(_THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                                         Qt.TransformationMode.SmoothTransformation)))
             item = QListWidgetItem(icon, f"job {len(self._jobs)} · #{v.index + 1}")
@@ -242,7 +232,10 @@ class ResultsStrip(QWidget):
             item.setBackground(shade)
             self.thumbs.insertItem(row, item)  # newest job first, its variants in order
             first_item = first_item or item
-        self.thumbs.setCurrentItem(first_item)
+        for v in reversed(variants):  # the first variant counts as the most recently used
+            self.store.add(v.pixels, enforce=False)
+        self.thumbs.setCurrentItem(first_item)  # keeps the shown image resident
+        self.store.enforce()
         self.thumbs.scrollToTop()
 
     def current_index(self) -> int:
@@ -255,11 +248,20 @@ class ResultsStrip(QWidget):
         return self.entries[index] if index >= 0 else None
 
     def shown_image(self) -> QImage | None:
-        """The selected variant as shown: the protected composite, or the raw result."""
+        """The selected variant as shown: the protected composite, or the raw result.
+
+        ``None`` while it is read back from disk (``loading`` is then True).
+        """
         entry = self.current_entry()
         if entry is None:
             return None
-        return self._variant_image(entry.variant)
+        return self.store.get(entry.variant.pixels, self._kind(entry.variant))
+
+    @property
+    def loading(self) -> bool:
+        """Whether the selected variant's shown image is being read back from disk."""
+        entry = self.current_entry()
+        return entry is not None and self.store.loading(entry.variant.pixels, self._kind(entry.variant))
 
     def select_entry(self, index: int) -> None:
         for row in range(self.thumbs.count()):
@@ -302,19 +304,29 @@ class ResultsStrip(QWidget):
             self.which.setText(f"Could not open the folder {folder}: no file manager answered")
 
     # -- internals -----------------------------------------------------------------------
-    def _variant_image(self, v: Variant) -> QImage:
-        if self.protected_button.isChecked() and v.protected is not None:
-            return v.protected
-        return v.fullsize
+    def _kind(self, v: Variant) -> ImageKind:
+        has = v.pixels.has_protected
+        return "protected" if self.protected_button.isChecked() and has else "fullsize"
 
-    def _show(self) -> None:
+    def _show(self, *, selection_changed: bool = True) -> None:
+        """Show the selected variant; ``selection_changed`` is False when only its pixels arrived."""
         entry = self.current_entry()
         if entry is None:
             return
-        v = entry.variant
-        image = self._variant_image(v)
-        protected = image is v.protected
-        self.protected_button.setEnabled(v.protected is not None)
+        v, pixels = entry.variant, entry.variant.pixels
+        shown_kind = self._kind(v)
+        key = (pixels, shown_kind)
+        if selection_changed:
+            self._use_when_loaded = None  # a different image is shown now
+            self._load_errors.pop(key, None)  # selecting it again tries the disk again
+        wanted = [key]
+        if self.pinned is not None:
+            wanted.append((self.entries[self.pinned.entry].variant.pixels, self.pinned.kind))
+        self.store.keep(wanted)
+        error = self._load_errors.get(key)
+        image = None if error else self.store.get(pixels, shown_kind)
+        protected = shown_kind == "protected"
+        self.protected_button.setEnabled(pixels.has_protected)
         kind = "protected" if protected else "raw"
         if protected:
             label = "B: protected composite"
@@ -337,17 +349,53 @@ class ResultsStrip(QWidget):
             a, caption_a = self.pinned.image, self.pinned.caption
         else:
             a, caption_a = entry.original, "A: original"
-        self.viewer.set_images(a, image, caption_a=caption_a, caption_b=f"B: #{v.index + 1} {kind}")
-        self.use_button.setEnabled(True)
+        pending = None
+        if image is None:
+            message = (f"Could not read #{v.index + 1} back from disk: {error}" if error
+                       else f"Loading #{v.index + 1} {kind}…")
+            pending = PendingImage(pixels.width, pixels.height, v.thumb, message)
+        self.viewer.set_images(a, image, caption_a=caption_a, caption_b=f"B: #{v.index + 1} {kind}",
+                               pending=pending)
+        self.use_button.setEnabled(not error)
+        # Pinning needs B's pixels; unpinning is always possible.
+        self.pin_button.setEnabled(image is not None or self.pin_button.isChecked())
         self.open_button.setEnabled(bool(v.saved_dir))
         self.open_button.setToolTip(f"Show {v.saved_dir}" if v.saved_dir else "This result was not saved")
-        self.variant_selected.emit(self.current_index())
+        self._show_note(v)
+        if selection_changed:
+            self.variant_selected.emit(self.current_index())
+
+    def _show_note(self, v: Variant) -> None:
+        unsaved = v.files is None
+        if unsaved:
+            mb = v.pixels.resident_bytes() / 1e6
+            self.note.setText(f"Not saved to disk: this result's images stay in memory ({mb:.0f} MB) "
+                              "until the app closes, so nothing is lost.")
+        self.note.setVisible(unsaved)
+
+    def _on_loaded(self, pixels: VariantPixels, kind: str) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.variant.pixels is not pixels or self._kind(entry.variant) != kind:
+            return  # a variant viewed earlier; it stays in the working set if the budget allows
+        self._show(selection_changed=False)
+        if self._use_when_loaded == (pixels, kind):
+            self._use_when_loaded = None
+            self._use()
+
+    def _on_load_failed(self, pixels: VariantPixels, kind: str, message: str) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.variant.pixels is not pixels or self._kind(entry.variant) != kind:
+            return
+        self._load_errors[(pixels, self._kind(entry.variant))] = message
+        self._use_when_loaded = None
+        self._show(selection_changed=False)
 
     def _on_pin(self, checked: bool) -> None:
         entry, image = self.current_entry(), self.shown_image()
         if checked and entry is not None and image is not None:
-            kind = "protected" if image is entry.variant.protected else "raw"
-            self.pinned = Pinned(self.current_index(), image, f"A: {entry.name} {kind}")
+            shown_kind = self._kind(entry.variant)
+            kind = "protected" if shown_kind == "protected" else "raw"
+            self.pinned = Pinned(self.current_index(), image, f"A: {entry.name} {kind}", shown_kind)
             self.pin_button.setToolTip(f"A is {entry.name}; uncheck to compare against the original")
         else:
             self.pinned = None
@@ -371,5 +419,12 @@ class ResultsStrip(QWidget):
             (self.raw_button if self.protected_button.isChecked() else self.protected_button).setChecked(True)
 
     def _use(self) -> None:
+        """Emit ``use_as_base`` with the shown image; one still loading is used once it has arrived."""
+        entry = self.current_entry()
+        if entry is None:
+            return
         if (image := self.shown_image()) is not None:
             self.use_as_base.emit(image)
+        elif self.loading:
+            self._use_when_loaded = (entry.variant.pixels, self._kind(entry.variant))
+            self.which.setText(self.which.text() + " · used as the new base once it has loaded")
