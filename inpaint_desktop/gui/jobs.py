@@ -180,8 +180,7 @@ class JobWorker(QObject):
                     dirs.append(str(saved.directory))
                     # The panel may release the images once they are on disk and read them back from
                     # these files (the library names the full-size file; it exists only when written).
-                    fullsize = None if mapped_png is None else saved.directory / f"variant-{i}-fullsize.png"
-                    files = VariantFiles(saved.raw, fullsize, saved.protected)
+                    files = VariantFiles(saved.raw, saved.fullsize, saved.protected)
                     variant = variant.with_saved(str(saved.directory), files)
                     # Big photos: only the first variant (shown at once) travels with its pixels.
                     release_if_big_job(variant.pixels, index=i, count=len(result.images))

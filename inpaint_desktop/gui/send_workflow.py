@@ -75,6 +75,7 @@ class SendWorkflow(QObject):
             self.refresh_models()
         self.queue.job_finished.connect(self._on_finished)
         self.queue.job_failed.connect(self._on_failed)
+        self.queue.job_cancelled.connect(self._forget)
         self.panel.send_requested.connect(self.send)
         self.panel.backend_changed.connect(self._on_backend_changed)
         self.panel.params.changed.connect(self.update_cost)
@@ -293,13 +294,19 @@ class SendWorkflow(QObject):
             self.message("The result is shown but could not be saved.", "error", outcome.save_error)
         job = self.queue.jobs[job_id]
         if job.spec.kind == "edit":
-            self.results.add_variants(job_id, outcome.variants, self._originals.get(job_id), job.spec.prompt)
+            # The strip holds the original from here on; the workflow forgets it.
+            self.results.add_variants(job_id, outcome.variants, self._originals.pop(job_id, None),
+                                      job.spec.prompt)
         rid = outcome.result.request_id
         cost_note = f", ${cost:.3f}" if cost else ""
         self.panel.cost.setToolTip(f"Last call: {len(outcome.variants)} image(s) in {outcome.elapsed_s:.1f} s"
                                    f"{cost_note}{f', request {rid}' if rid else ''}")
 
+    def _forget(self, job_id: str) -> None:
+        self._originals.pop(job_id, None)
+
     def _on_failed(self, job_id: str, failure: JobFailure) -> None:
+        self._forget(job_id)
         rid = f" (request id {failure.request_id})" if failure.request_id else ""
         # The mask and the prompt stay in the document and the prompt box: nothing to restore.
         self.message(f"Send failed: {failure.message}{rid}", "error", failure.details)

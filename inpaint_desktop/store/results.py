@@ -48,6 +48,7 @@ class SavedVariant:
     sidecar: Path
     mask: Path | None
     protected: Path | None
+    fullsize: Path | None = None  # the raw result mapped to the photo's size, when that differs
 
 
 class ResultsLibrary:
@@ -100,4 +101,4 @@ class ResultsLibrary:
             },
         }
         sidecar_path = atomic_write_json(directory / f"variant-{index}.json", sidecar)
-        return SavedVariant(directory, raw_path, sidecar_path, mask_path, protected_path)
+        return SavedVariant(directory, raw_path, sidecar_path, mask_path, protected_path, mapped_path)
