@@ -75,10 +75,11 @@ def main(names: list[str]) -> int:
         # The spoon on the saucer, right of the cup.
         from inpaint_desktop.gui.tools import BrushSettings
 
-        window.canvas.set_brush(BrushSettings(size=34, hardness=0.8))
-        _paint(window, [(407, 66), (399, 120), (389, 175), (377, 225)])
-        window.canvas.set_brush(BrushSettings(size=70, hardness=0.8))
-        _paint(window, [(378, 240), (368, 275), (362, 300)])
+        window.canvas.set_brush(BrushSettings(size=30, hardness=0.8))
+        _paint(window, [(413, 62), (410, 90), (406, 118)])  # handle above the cup's rim
+        _paint(window, [(390, 196), (384, 222), (378, 244)])  # neck below the cup
+        window.canvas.set_brush(BrushSettings(size=86, hardness=0.8))
+        _paint(window, [(366, 270), (368, 286), (364, 296)])  # bowl
         if "editor" in wanted:
             grab("editor")
         if "send" in wanted or "compare" in wanted:
