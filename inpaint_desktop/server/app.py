@@ -213,10 +213,10 @@ class _Service:
             return _api_error(exc)
         finally:
             watcher.cancel()
-        body = responses.images_response(prepared, images, int(time.time()))
+        body = responses.images_response_bytes(prepared, images, int(time.time()))
         log.info("edit %s: %d image(s) %s in %.0f ms", request.scope["state"].get("request_id"),
                  len(images), prepared.size_text, 1000 * (time.perf_counter() - started))
-        return JSONResponse(body)
+        return Response(body, media_type="application/json")
 
     async def _stream(self, prepared: PreparedEdit, edit: EditRequest) -> AsyncIterator[bytes]:
         cancel = CancelToken()

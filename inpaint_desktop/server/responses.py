@@ -53,6 +53,23 @@ def images_response(prepared: PreparedEdit, images: list[bytes], created: int) -
     return body
 
 
+def images_response_bytes(prepared: PreparedEdit, images: list[bytes], created: int) -> bytes:
+    """The body of ``images_response`` as compact JSON bytes, built without a pass over the images.
+
+    Base64 needs no JSON escaping, so only the small rest of the body goes through the encoder and
+    the base64 bytes are spliced in (a megabyte-sized answer costs a few copies, not a re-escape).
+    """
+    body = images_response(prepared, [], created)
+    body["data"] = [{"b64_json": f"\u0000{i}"} for i in range(len(images))]
+    rest = json.dumps(body, separators=(",", ":"))
+    pieces: list[bytes] = []
+    for i, image in enumerate(images):
+        head, rest = rest.split(f'"\\u0000{i}"', 1)
+        pieces += [head.encode("ascii"), b'"', base64.b64encode(image), b'"']
+    pieces.append(rest.encode("ascii"))
+    return b"".join(pieces)
+
+
 def _event_common(prepared: PreparedEdit, created: int) -> dict[str, Any]:
     size = prepared.size_text if prepared.size_text in SPEC_SIZES else "auto"
     return {"created_at": created, "size": size, "quality": reported_quality(prepared),
