@@ -80,3 +80,18 @@ def test_after_a_crash_the_next_start_offers_the_work_back(qtbot, window, tmp_pa
     assert window.document.is_modified  # restored work still needs exporting or sending
     assert prompts == ["a clean saucer"]
     assert not recovery.directory.exists()
+
+
+def test_an_unwritable_autosave_folder_is_reported_and_painting_goes_on(
+    qtbot, window, tmp_path: Path  # noqa: F811
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the autosave folder should be")
+    autosaver, _offer = install_autosave(window, window.document, store=AutosaveStore(blocked))
+    with qtbot.waitSignal(autosaver.failed, timeout=10000) as failure:
+        window.document.set_image(photo(60, 40), path=None)
+    assert failure.args[0].startswith("Autosave failed")
+    qtbot.waitUntil(lambda: window.message_bar.isVisible() and "Autosave failed" in window.message_bar.text)
+    window.canvas.fit()
+    drag(window.canvas, [(10, 10), (30, 20)])
+    assert window.document.mask.max() == 255  # the editor keeps working
