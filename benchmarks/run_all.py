@@ -5,7 +5,8 @@ Each ``benchmarks/bench_*.py`` exposes ``run() -> list[dict]`` with rows
 ``benchmarks/results/latest.json`` (and a timestamped copy) so runs can be compared.
 
 Usage: ``python benchmarks/run_all.py [NAME ...]`` where NAME filters bench modules
-(``editor``, ``client``, ...).
+(``editor``, ``client``, ...). Each module runs in a fresh interpreter, so one benchmark's memory,
+threads or Qt state cannot skew the next one's figures.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -31,21 +33,45 @@ def format_row(row: dict) -> str:
     return f"{row['name']} {shown} {row.get('unit', '')}{goal}{verdict}"
 
 
+_ROWS = "@@bench-rows@@ "
+
+
+def _child(path: Path) -> int:
+    """Run one benchmark module in this (fresh) process and print its rows as one JSON line."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    rows = module.run()
+    print(_ROWS + json.dumps(rows, default=float), flush=True)
+    return 0
+
+
+def _run_module(path: Path) -> list[dict]:
+    """Each module gets its own interpreter: memory, threads and Qt state of one never skew another."""
+    done = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    for line in done.stdout.splitlines():
+        if line.startswith(_ROWS):
+            return json.loads(line[len(_ROWS):])
+        print(line, flush=True)
+    raise RuntimeError(f"{path.stem} exited with {done.returncode} and no figures:\n{done.stderr[-2000:]}")
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--one"]:
+        return _child(Path(argv[1]))
     modules = sorted(HERE.glob("bench_*.py"))
     if argv:
         modules = [m for m in modules if any(name in m.stem for name in argv)]
     results: list[dict] = []
     failures = 0
     for path in modules:
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
         print(f"# {path.stem}", flush=True)
         started = time.perf_counter()
         try:
-            spec.loader.exec_module(module)
-            rows = module.run()
+            rows = _run_module(path)
         except Exception:
             traceback.print_exc()
             failures += 1
