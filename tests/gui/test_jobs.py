@@ -10,13 +10,14 @@ from PIL import Image
 from PySide6.QtCore import QThread
 
 from inpaint_desktop.api.errors import ServerError
-from inpaint_desktop.api.types import CancelToken, EditRequest, GenerateRequest, ImageResult, ModelInfo, Usage
+from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
 from inpaint_desktop.gui.job_payload import EditParams, JobSpec
 from inpaint_desktop.gui.jobs import JobQueue, JobState
 from inpaint_desktop.store.results import ResultsLibrary
+from tests.gui.fake_backends import EditOnlyBackend
 
 
-class RecordingBackend:
+class RecordingBackend(EditOnlyBackend):
     """A Backend that returns the uploaded canvas inverted, after ``delay`` seconds (cancellable)."""
 
     name = "recording"
@@ -37,14 +38,6 @@ class RecordingBackend:
         out.save(buf, "PNG")
         return ImageResult(images=(buf.getvalue(),), usage=Usage(1, 2, 3), request_id="req_ok")
 
-    def generate(self, request: GenerateRequest, *, progress=None, cancel=None) -> ImageResult:
-        raise NotImplementedError
-
-    def list_models(self) -> list[ModelInfo]:
-        return []
-
-    def close(self) -> None:
-        pass
 
 
 def _spec(prompt: str) -> JobSpec:

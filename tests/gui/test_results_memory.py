@@ -18,13 +18,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
-from inpaint_desktop.api.types import CancelToken, EditRequest, GenerateRequest, ImageResult, ModelInfo, Usage
+from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
 from inpaint_desktop.gui.job_payload import EditParams, JobSpec, Variant, make_variant, to_qimage
 from inpaint_desktop.gui.jobs import JobQueue
 from inpaint_desktop.gui.qimage_utils import qimage_to_array
 from inpaint_desktop.gui.results_strip import ResultsStrip
 from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
 from inpaint_desktop.store.results import ResultsLibrary
+from tests.gui.fake_backends import EditOnlyBackend
 
 W, H = 160, 120
 # One RGBA QImage of a test variant; a saved variant holds two (result and protected composite).
@@ -117,7 +118,7 @@ def library(tmp_path: Path) -> ResultsLibrary:
 
 
 def test_worker_attaches_saved_files_and_each_reads_back_equal(qtbot, tmp_path: Path) -> None:
-    class HalfSize:
+    class HalfSize(EditOnlyBackend):
         """Returns a noisy picture at half the uploaded size, as a server that resizes would."""
 
         name = "half-size"
@@ -126,14 +127,6 @@ def test_worker_attaches_saved_files_and_each_reads_back_equal(qtbot, tmp_path: 
                  ) -> ImageResult:
             return ImageResult(images=(_png(_photo(7, W // 2, H // 2)),), usage=Usage(1, 2, 3))
 
-        def generate(self, request: GenerateRequest, *, progress=None, cancel=None) -> ImageResult:
-            raise NotImplementedError
-
-        def list_models(self) -> list[ModelInfo]:
-            return []
-
-        def close(self) -> None:
-            pass
 
     queue = JobQueue(HalfSize, library=ResultsLibrary(tmp_path))
     try:
@@ -255,21 +248,13 @@ def test_unwritable_results_folder_keeps_the_job_in_memory(qtbot, tmp_path: Path
     assert outcome.variants[0].pixels.resident("protected") is not None
 
 
-class _Inverting:
+class _Inverting(EditOnlyBackend):
     name = "inverting"
 
     def edit(self, request: EditRequest, *, progress=None, cancel: CancelToken | None = None) -> ImageResult:
         picture = np.asarray(Image.open(io.BytesIO(request.images[0].data)).convert("RGB"))
         return ImageResult(images=(_png(255 - picture),), usage=Usage(1, 2, 3))
 
-    def generate(self, request: GenerateRequest, *, progress=None, cancel=None) -> ImageResult:
-        raise NotImplementedError
-
-    def list_models(self) -> list[ModelInfo]:
-        return []
-
-    def close(self) -> None:
-        pass
 
 
 def test_use_as_base_on_an_evicted_variant_loads_it_first(qtbot, library) -> None:
