@@ -141,3 +141,34 @@ def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tm
         assert not row.preview.pixmap().isNull()  # the last preview, then the result's thumbnail
     finally:
         assert queue.close(5000)
+
+
+def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    from inpaint_desktop.gui.dialogs.new_from_prompt import NewFromPromptDialog
+    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send_workflow import install_send_workflow
+    from tests.gui.test_send_workflow import Window
+
+    window = Window()
+    qtbot.addWidget(window)
+    doc = Document()
+    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
+    flow.base_url = server.url
+    try:
+        flow.panel.set_backend_choice(OPENAI)
+        dialog = NewFromPromptDialog(flow)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.prompt, "a lighthouse at dawn")
+        dialog.params.n.setValue(2)
+        with qtbot.waitSignal(flow.queue.job_finished, timeout=15000):
+            qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+        assert server.requests[-1].json["prompt"] == "a lighthouse at dawn"
+        assert dialog.choices.count() == 2 and dialog.open_button.isEnabled()
+        qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not doc.is_empty(), timeout=5000)
+        assert doc.size() == (16, 16) and tuple(doc.image.array[0, 0, :3]) == (10, 200, 30)
+    finally:
+        flow.close()

@@ -105,5 +105,11 @@ class NewFromPromptDialog(QDialog):
             return
         from inpaint_desktop.gui.send_support import loaded_from_bytes
 
-        self._flow.document.set_image(loaded_from_bytes(self._variants[row]))
+        data = self._variants[row]
+        document = self._flow.document
+        # Decoding a large result belongs on the thread pool, not the GUI thread.
+        self._flow.loader.submit(
+            lambda: loaded_from_bytes(data), document.set_image,
+            lambda msg, details: self._flow.message(f"Could not open the result: {msg}", "error", details),
+        )
         self.accept()
