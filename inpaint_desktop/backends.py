@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.config import DEFAULT_BASE_URL, ApiConfig, resolve_config
+from inpaint_desktop.core.models import CapabilityTable
 
 BACKEND_KINDS = ("local", "openai")
 
@@ -23,8 +24,12 @@ def default_backend_kind(config: ApiConfig | None = None) -> str:
     return "openai" if cfg.api_key or custom_url else "local"
 
 
-def create_backend(kind: str, config: ApiConfig | None = None) -> Backend:
+def create_backend(kind: str, config: ApiConfig | None = None, *,
+                   capabilities: CapabilityTable | None = None) -> Backend:
     """A new backend of ``kind`` (``openai`` or ``local``); one per thread that uses it.
+
+    ``capabilities`` is the model table the OpenAI-compatible client validates against (the
+    packaged one when None; pass the user's merged table so their entries apply).
 
     Raises ``ValueError`` for an unknown kind and ``BackendUnavailableError`` when the offline
     engine is not installed.
@@ -32,7 +37,7 @@ def create_backend(kind: str, config: ApiConfig | None = None) -> Backend:
     if kind == "openai":
         from inpaint_desktop.api.client import OpenAIBackend
 
-        return OpenAIBackend(config or resolve_config())
+        return OpenAIBackend(config or resolve_config(), capabilities=capabilities)
     if kind == "local":
         try:
             from inpaint_desktop.engine.backend import LocalBackend

@@ -11,6 +11,7 @@ triggered from any other thread ends the call within a second whatever it is doi
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import socket
@@ -145,7 +146,11 @@ class OpenAIBackend:
                             prefix="image_generation", progress=progress, cancel=cancel)
 
     def list_models(self) -> list[ModelInfo]:
-        """The server's model list (``GET /models``); ids only, as the API gives no capabilities."""
+        """The server's model list (``GET /models``): ids, owners and announced shutdown dates.
+
+        A ``shutdown_date`` that is not an ISO date is read as "none announced" (and logged): one odd
+        entry must not hide the rest of the list.
+        """
         self._check_config()
         try:
             response = self._client.get("models", headers=self._headers())
@@ -159,9 +164,12 @@ class OpenAIBackend:
                                   secrets=(self.config.api_key,))
         try:
             items = response.json().get("data", [])
-        except (json.JSONDecodeError, AttributeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             raise E.ServerError("The model list is not valid JSON.", request_id=rid) from None
-        return [ModelInfo(id=str(i["id"]), owned_by=str(i.get("owned_by", "")))
+        if not isinstance(items, list):
+            raise E.ServerError("The model list has no 'data' list.", request_id=rid)
+        return [ModelInfo(id=str(i["id"]), owned_by=str(i.get("owned_by", "")),
+                          shutdown_date=_shutdown_date(i.get("shutdown_date"), str(i["id"])))
                 for i in items if isinstance(i, Mapping) and isinstance(i.get("id"), str)]
 
     def refresh_capabilities(self) -> CapabilityTable:
@@ -307,6 +315,17 @@ class OpenAIBackend:
             done += len(chunk)
             report(Progress(kind="download", done=done, total=total))
         return parse_images_body(b"".join(parts), request_id=rid)
+
+
+def _shutdown_date(value: Any, model_id: str) -> datetime.date | None:
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    if value is not None:
+        log.info("ignoring the shutdown_date %r of %s: not an ISO date", value, model_id)
+    return None
 
 
 def _with_elapsed(result: ImageResult, elapsed: float) -> ImageResult:

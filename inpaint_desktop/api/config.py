@@ -45,6 +45,14 @@ class ApiConfig:
         return self.base_url.rstrip("/")
 
 
+OPENAI_HOST = "api.openai.com"
+
+
+def is_openai_url(url: str) -> bool:
+    """True for OpenAI's own API (where OpenAI's model shutdown dates apply), not a compatible server."""
+    return (urlsplit(url).hostname or "").lower() == OPENAI_HOST
+
+
 def is_loopback_url(url: str) -> bool:
     host = (urlsplit(url).hostname or "").strip("[]")
     if host == "localhost" or host.endswith(".localhost"):

@@ -1,8 +1,9 @@
 """What is sent: validation before any byte leaves, and the exact form/JSON fields per model.
 
 Every refusal is a ``ValidationError`` whose ``param`` names the field and whose message says
-what is wrong and what is allowed. Parameters a model does not accept (per the capability
-table) are left out of the request rather than sent; ``response_format`` is never sent.
+what is wrong and what is allowed. A parameter the caller set that the model does not accept (per
+the capability table) is refused, never dropped silently; ``suggest_fixes`` offers to drop it.
+``response_format`` is never sent.
 """
 
 from __future__ import annotations
@@ -16,22 +17,50 @@ from PIL import Image
 from inpaint_desktop.api.errors import ValidationError
 from inpaint_desktop.api.types import EditRequest, GenerateRequest, ImageFile
 from inpaint_desktop.core import rules
+from inpaint_desktop.core.models import ModelCaps
 
 _MODERATION = ("auto", "low")
-_FIDELITY = ("high", "low")
 _LOSSY = ("jpeg", "webp")
 _ALPHA_FORMATS = ("png", "webp")
+# Output formats that cannot be streamed (an animated GIF arrives whole).
+_NO_STREAM_FORMATS = ("gif",)
 
 # Request attribute -> wire name, in the order they are sent.
-_OPTIONAL = ("size", "quality", "output_format", "output_compression", "background", "moderation",
-             "input_fidelity", "stream", "partial_images", "user")
+_OPTIONAL = ("size", "quality", "complexity", "output_format", "output_compression", "background",
+             "moderation", "input_fidelity", "stream", "partial_images", "user")
 
 
 def _fail(param: str, message: str) -> ValidationError:
     return ValidationError(f"{param}: {message}", param=param)
 
 
-def _check_common(request: EditRequest | GenerateRequest, caps: Any) -> None:
+def _given(request: EditRequest | GenerateRequest) -> list[str]:
+    """The optional parameters the caller set (``stream`` only when true)."""
+    out = []
+    for name in _OPTIONAL:
+        value = getattr(request, name, None)
+        if value is None or (name == "stream" and not value):
+            continue
+        out.append(name)
+    return out
+
+
+def _unaccepted(request: EditRequest | GenerateRequest, caps: ModelCaps) -> list[str]:
+    accepted = caps.params_for(generate=isinstance(request, GenerateRequest))
+    return [name for name in _given(request) if name not in accepted]
+
+
+def _check_accepted(request: EditRequest | GenerateRequest, caps: ModelCaps) -> None:
+    for name in _unaccepted(request, caps):
+        where = "on generations" if isinstance(request, GenerateRequest) else "on edits"
+        if name in caps.params:
+            where = "on edits (only on generations)"
+        raise _fail(name, f"{caps.id} does not accept {name} {where}; leave it out"
+                          + ("" if caps.known else " (the model is not in the capability table, so "
+                             "only the basic parameters are sent to it)"))
+
+
+def _check_common(request: EditRequest | GenerateRequest, caps: ModelCaps) -> None:
     if not request.model or not request.model.strip():
         raise _fail("model", "is empty; choose a model")
     if not request.prompt or not request.prompt.strip():
@@ -46,11 +75,19 @@ def _check_common(request: EditRequest | GenerateRequest, caps: Any) -> None:
         problems = caps.size_problems(request.size)
         if problems:
             raise _fail("size", f"{request.size} is not accepted: " + "; ".join(problems))
+    _check_accepted(request, caps)
     if request.quality is not None and request.quality not in caps.qualities:
         raise _fail("quality", f"{request.quality!r} is not one of {', '.join(caps.qualities)} for {caps.id}")
+    if request.complexity is not None and request.complexity not in caps.complexities:
+        raise _fail("complexity", f"{request.complexity!r} is not one of {', '.join(caps.complexities)} "
+                                  f"for {caps.id}")
     fmt = request.output_format
-    if fmt is not None and fmt not in caps.formats:
-        raise _fail("output_format", f"{fmt!r} is not one of {', '.join(caps.formats)}")
+    formats = caps.formats_for(generate=isinstance(request, GenerateRequest))
+    if fmt is not None and fmt not in formats:
+        raise _fail("output_format", f"{fmt!r} is not one of {', '.join(formats)} for {caps.id}"
+                                     + ("" if isinstance(request, GenerateRequest) else " edits"))
+    if fmt in _NO_STREAM_FORMATS and request.stream:
+        raise _fail("stream", f"{fmt} output cannot be streamed; leave out previews")
     if request.output_compression is not None:
         if not 0 <= request.output_compression <= 100:
             raise _fail("output_compression", f"must be 0-100 (got {request.output_compression})")
@@ -86,7 +123,7 @@ def _check_file(part: ImageFile, param: str, limit: int, limit_text: str) -> rul
         raise _fail(param, f"{part.filename}: {exc}") from None
 
 
-def validate_edit(request: EditRequest, caps: Any) -> None:
+def validate_edit(request: EditRequest, caps: ModelCaps) -> None:
     """Raise ``ValidationError`` (``param`` = the field) unless the API would accept ``request``."""
     if not request.images:
         raise _fail("image", "no image given; an edit needs at least one")
@@ -109,11 +146,12 @@ def validate_edit(request: EditRequest, caps: Any) -> None:
         if (info.width, info.height) != (first.width, first.height):
             raise _fail("mask", f"is {info.width}x{info.height} but the first image is "
                                 f"{first.width}x{first.height}; they must be the same size")
-    if request.input_fidelity is not None and request.input_fidelity not in _FIDELITY:
-        raise _fail("input_fidelity", f"must be high or low (got {request.input_fidelity!r})")
+    if request.input_fidelity is not None and request.input_fidelity not in caps.input_fidelities:
+        raise _fail("input_fidelity", f"{request.input_fidelity!r} is not one of "
+                                      f"{' or '.join(caps.input_fidelities)} for {caps.id}")
 
 
-def validate_generate(request: GenerateRequest, caps: Any) -> None:
+def validate_generate(request: GenerateRequest, caps: ModelCaps) -> None:
     """Raise ``ValidationError`` (``param`` = the field) unless the API would accept ``request``."""
     _check_common(request, caps)
 
@@ -165,7 +203,7 @@ def _file_part(name: str, part: ImageFile) -> FilePart:
     return FilePart(name, filename, mime, part.data)
 
 
-def edit_fields(request: EditRequest, caps: Any) -> tuple[list[tuple[str, str]], list[FilePart]]:
+def edit_fields(request: EditRequest, caps: ModelCaps) -> tuple[list[tuple[str, str]], list[FilePart]]:
     """The text fields and file parts of the multipart edit, exactly as they are sent."""
     text = [("model", request.model), ("prompt", request.prompt), ("n", _text(request.n))]
     text += [(name, _text(value)) for name, value in _optional_values(request, frozenset(caps.edit_params))]
@@ -177,14 +215,17 @@ def edit_fields(request: EditRequest, caps: Any) -> tuple[list[tuple[str, str]],
     return text, files
 
 
-def generate_json(request: GenerateRequest, caps: Any) -> dict[str, Any]:
+def generate_json(request: GenerateRequest, caps: ModelCaps) -> dict[str, Any]:
     """The JSON body of a generation."""
     body: dict[str, Any] = {"model": request.model, "prompt": request.prompt, "n": request.n}
     body.update(_optional_values(request, frozenset(caps.params)))
     return body
 
 
-FixKind = Literal["reencode_image", "mask_from_bw", "drop_compression", "format_for_transparency"]
+FixKind = Literal["reencode_image", "mask_from_bw", "drop_compression", "format_for_transparency",
+                  "drop_param"]
+# Parameters whose value the model may not take; dropping one lets the server use its default.
+_DROPPABLE_VALUES = ("quality", "complexity", "input_fidelity", "moderation")
 
 
 @dataclass(frozen=True)
@@ -197,7 +238,7 @@ class Fix:
     index: int = 0
 
 
-def suggest_fixes(request: EditRequest | GenerateRequest, caps: Any) -> list[Fix]:
+def suggest_fixes(request: EditRequest | GenerateRequest, caps: ModelCaps) -> list[Fix]:
     """Safe automatic fixes for common mistakes; apply the chosen ones with ``apply_fix``."""
     fixes: list[Fix] = []
     if isinstance(request, EditRequest):
@@ -215,6 +256,16 @@ def suggest_fixes(request: EditRequest | GenerateRequest, caps: Any) -> list[Fix
     if request.background == "transparent" and request.output_format == "jpeg":
         fixes.append(Fix("format_for_transparency", "output_format",
                          "send png instead of jpeg (transparency)"))
+    for name in _unaccepted(request, caps):
+        fixes.append(Fix("drop_param", name, f"leave out {name} ({caps.id} does not accept it)"))
+    allowed = {"quality": caps.qualities, "complexity": caps.complexities,
+               "input_fidelity": caps.input_fidelities, "moderation": _MODERATION}
+    accepted = caps.params_for(generate=isinstance(request, GenerateRequest))
+    for name in _DROPPABLE_VALUES:
+        value = getattr(request, name, None)
+        if value is not None and name in accepted and value not in allowed[name]:
+            fixes.append(Fix("drop_param", name, f"leave out {name} {value!r} ({caps.id} does not offer it; "
+                                                 "the server's default applies)"))
     return fixes
 
 
@@ -251,6 +302,10 @@ def apply_fix(request: EditRequest | GenerateRequest, fix: Fix) -> EditRequest |
         return replace(request, output_compression=None)
     if fix.kind == "format_for_transparency":
         return replace(request, output_format="png")
+    if fix.kind == "drop_param":
+        if fix.param == "stream":
+            return replace(request, stream=False, partial_images=None)
+        return replace(request, **{fix.param: None})
     assert isinstance(request, EditRequest)
     if fix.kind == "mask_from_bw":
         assert request.mask is not None

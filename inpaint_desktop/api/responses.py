@@ -15,13 +15,14 @@ from typing import Any
 from inpaint_desktop.api import errors as E
 from inpaint_desktop.api.config import redact
 from inpaint_desktop.api.types import ImageResult, Usage
-from inpaint_desktop.core.rules import sniff_mime
+from inpaint_desktop.core.rules import sniff_output_mime
 
 
 def parse_usage(raw: Any) -> Usage | None:
     if not isinstance(raw, Mapping):
         return None
     details = raw.get("input_tokens_details") if isinstance(raw.get("input_tokens_details"), Mapping) else {}
+    out = raw.get("output_tokens_details") if isinstance(raw.get("output_tokens_details"), Mapping) else {}
 
     def num(value: Any) -> int | None:
         return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -32,6 +33,8 @@ def parse_usage(raw: Any) -> Usage | None:
         total_tokens=num(raw.get("total_tokens")) or 0,
         input_text_tokens=num(details.get("text_tokens")),
         input_image_tokens=num(details.get("image_tokens")),
+        output_image_tokens=num(out.get("image_tokens")),
+        output_text_tokens=num(out.get("text_tokens")),
     )
 
 
@@ -44,8 +47,8 @@ def decode_image(b64: Any, *, what: str, request_id: str | None) -> bytes:
     except (binascii.Error, ValueError):
         raise E.ServerError(f"The server sent {what} that is not valid base64.",
                             request_id=request_id) from None
-    if sniff_mime(data) is None:
-        raise E.ServerError(f"The server sent {what} that is not a PNG, JPEG or WebP image.",
+    if sniff_output_mime(data) is None:
+        raise E.ServerError(f"The server sent {what} that is not a PNG, JPEG, WebP, GIF or SVG image.",
                             request_id=request_id)
     return data
 

@@ -6,6 +6,7 @@ nothing the user does afterwards can change what is sent.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class EditRequest:
     background: str | None = None
     moderation: str | None = None
     input_fidelity: str | None = None
+    complexity: str | None = None
     stream: bool = False
     partial_images: int | None = None
     user: str | None = None
@@ -80,6 +82,7 @@ class GenerateRequest:
     output_compression: int | None = None
     background: str | None = None
     moderation: str | None = None
+    complexity: str | None = None
     stream: bool = False
     partial_images: int | None = None
     user: str | None = None
@@ -92,6 +95,9 @@ class Usage:
     total_tokens: int = 0
     input_text_tokens: int | None = None
     input_image_tokens: int | None = None
+    # Newer models split output into image and text tokens (``output_tokens_details``).
+    output_image_tokens: int | None = None
+    output_text_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,12 @@ class ImageResult:
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """One entry of ``GET /v1/models``; ``shutdown_date`` is None when none is announced (or given)."""
+
     id: str
     owned_by: str = ""
     description: str = ""
+    shutdown_date: datetime.date | None = None
 
 
 ProgressKind = Literal["upload", "waiting", "download", "partial", "retry"]

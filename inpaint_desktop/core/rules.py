@@ -34,6 +34,30 @@ def sniff_mime(data: bytes) -> str | None:
     return None
 
 
+# What a server may answer with: the upload formats, plus GIF and SVG from models that offer them
+# for generations (see the capability table's ``generate_formats``).
+OUTPUT_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif",
+                     "image/svg+xml": "svg"}
+
+
+def sniff_output_mime(data: bytes) -> str | None:
+    """Content type of a returned image: png, jpeg, webp, gif or svg (text starting with an SVG root)."""
+    mime = sniff_mime(data)
+    if mime is not None:
+        return mime
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") and b"<svg" in head:
+        return "image/svg+xml"
+    return None
+
+
+def output_extension(data: bytes) -> str:
+    """File extension for returned image bytes (``bin`` for anything unrecognised)."""
+    return OUTPUT_EXTENSIONS.get(sniff_output_mime(data) or "", "bin")
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     """What the header of an image file says, read without decoding the pixels."""

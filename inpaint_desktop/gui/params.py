@@ -65,7 +65,7 @@ def caps_from(mc: ModelCaps, *, generate: bool = False) -> Caps:
         id=mc.id, label=mc.label or mc.id, sizes=tuple(mc.sizes), custom_sizes=mc.custom_sizes,
         qualities=tuple(mc.qualities), formats=tuple(mc.formats), backgrounds=tuple(mc.backgrounds),
         params=frozenset(mc.params if generate else mc.edit_params), max_n=max(1, mc.max_n),
-        deprecated=mc.deprecated,
+        deprecated=f"shutdown {mc.shutdown_date.isoformat()}" if mc.shutdown_date else None,
     )
 
 

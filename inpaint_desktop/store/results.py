@@ -16,14 +16,14 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from inpaint_desktop.core.rules import output_extension
 from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
 
-_EXT = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 # Only these request fields reach a sidecar; anything else (headers, keys) is dropped.
 _REQUEST_FIELDS = (
     "prompt", "model", "n", "size", "quality", "output_format", "output_compression", "background",
-    "moderation", "input_fidelity", "stream", "partial_images", "kind", "reference_count",
+    "moderation", "input_fidelity", "complexity", "stream", "partial_images", "kind", "reference_count",
     "upload_size", "original_size", "crop_box",
 )
 
@@ -33,10 +33,7 @@ def default_results_root() -> Path:
 
 
 def _ext_for(data: bytes) -> str:
-    for magic, ext in _EXT.items():
-        if data.startswith(magic):
-            return ext
-    return "bin"
+    return output_extension(data)  # png, jpg, webp, gif or svg, as the bytes say
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """A real threaded HTTP server on 127.0.0.1 that speaks the OpenAI Images API, with fault modes.
 
 Every request body is parsed independently of the client's encoder (the standard library's email
-parser for multipart) and validated against the official OpenAPI spec via tests/openapi_schema.py,
-plus the wire rules the spec cannot express (filenames, content types, ``image`` vs ``image[]``,
-no ``response_format``). A request that breaks a rule gets a 400 and is recorded with the reason,
-so a client bug fails the test loudly.
+parser for multipart) and validated against the official OpenAPI spec (with the values newer
+models take added from the capability table, tests/api/table_schema.py), plus the wire rules the
+spec cannot express (filenames, content types, ``image`` vs ``image[]``, no ``response_format``,
+no field the spec does not define, no field the model does not take). A request that breaks a
+rule gets a 400 and is recorded with the reason, so a client bug fails the test loudly.
+
+``GET /v1/models`` answers ``models`` (ids with their ``shutdown_date``); ``models_mode`` makes it
+slow, 404 or malformed.
 
 Tests queue the answers with ``server.script("rate_limit", "ok")``; when the queue is empty the
 server answers ``ok``.
@@ -30,7 +34,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from tests.openapi_schema import errors as schema_errors
+from tests.api.table_schema import errors as schema_errors
+from tests.api.table_schema import model_problems
 from tests.openapi_schema import form_to_object
 
 
@@ -44,6 +49,28 @@ def png_bytes(width: int = 16, height: int = 16, color: tuple[int, int, int] = (
 
 RESULT_PNG = png_bytes(16, 16, (10, 200, 30))
 PARTIAL_PNG = png_bytes(8, 8, (90, 90, 90))
+
+
+def gif_bytes() -> bytes:
+    """A two-frame animated GIF (red, then blue), 16x16."""
+    frames = [Image.new("RGB", (16, 16), c) for c in ((220, 20, 20), (20, 20, 220))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=80, loop=0)
+    return buf.getvalue()
+
+
+RESULT_GIF = gif_bytes()
+RESULT_SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+              b'width="64" height="32" viewBox="0 0 64 32"><rect width="64" height="32" fill="#1e90ff"/>'
+              b'<circle cx="32" cy="16" r="10" fill="#ffd700"/></svg>\n')
+RESULTS = {"gif": RESULT_GIF, "svg": RESULT_SVG}
+# What GET /v1/models lists by default: ids with and without an announced shutdown date.
+DEFAULT_MODELS: list[dict[str, Any]] = [
+    {"id": "gpt-image-2", "shutdown_date": None},
+    {"id": "gpt-image-2.5-preview"},
+    {"id": "gpt-5", "shutdown_date": None},
+    {"id": "text-embedding-3-small"},
+]
 
 
 @dataclass
@@ -134,6 +161,8 @@ class FakeImagesServer:
         self.partials = 2
         self.n_images_override: int | None = None
         self.arrivals: list[float] = []
+        self.models: list[dict[str, Any]] = list(DEFAULT_MODELS)
+        self.models_mode = "ok"  # "ok", "slow", "404" or "malformed"
         handler = type("Handler", (_Handler,), {"owner": self})
         self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._httpd.handler_errors = self.handler_errors = []
@@ -205,9 +234,17 @@ class _Handler(BaseHTTPRequestHandler):
         rec = Recorded("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
         self.owner.requests.append(rec)
         if self.path.rstrip("/") == "/v1/models":
-            data = [{"id": i, "object": "model", "owned_by": "system"}
-                    for i in ("gpt-image-2", "gpt-image-2.5-preview", "gpt-5", "text-embedding-3-small")]
-            self._send_json(200, {"object": "list", "data": data})
+            mode = self.owner.models_mode
+            if mode == "slow":
+                self.owner.stop_event.wait(self.owner.slow_seconds)
+            if mode == "404":
+                self._send_json(*_error(404, "Not found", type_="invalid_request_error", code=None))
+            elif mode == "malformed":
+                self._send_raw(200, b'{"object": "list", "data": [{"id": ', "application/json")
+            else:
+                data = [{"object": "model", "created": 1_700_000_000, "owned_by": "system", **m}
+                        for m in self.owner.models]
+                self._send_json(200, {"object": "list", "data": data})
         else:
             self._send_json(*_error(404, "no such path", type_="invalid_request_error", code=None))
 
@@ -231,12 +268,14 @@ class _Handler(BaseHTTPRequestHandler):
                 by_name = {n: [f.data for f in rec.files if f.name == n] for n in {f.name for f in rec.files}}
                 obj = form_to_object(rec.fields, by_name, "CreateImageEditRequest")
                 rec.problems += schema_errors(obj, "CreateImageEditRequest")
+                rec.problems += model_problems(obj, generate=False)
             except (ValueError, UnicodeDecodeError) as exc:
                 rec.problems.append(f"unparsable form: {exc}")
         elif self.path == "/v1/images/generations":
             try:
                 rec.json = json.loads(body)
                 rec.problems += schema_errors(rec.json, "CreateImageRequest")
+                rec.problems += model_problems(rec.json, generate=True)
                 if "response_format" in rec.json:
                     rec.problems.append("unknown_parameter: response_format")
             except json.JSONDecodeError as exc:
@@ -257,16 +296,30 @@ class _Handler(BaseHTTPRequestHandler):
             return int(rec.json.get("n", 1))
         return int(rec.fields.get("n", ["1"])[0])
 
-    def _usage(self) -> dict[str, Any]:
-        return {"input_tokens": 50, "output_tokens": 272, "total_tokens": 322,
-                "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}
+    def _usage(self, text_out: int = 0) -> dict[str, Any]:
+        usage: dict[str, Any] = {"input_tokens": 50, "output_tokens": 272 + text_out,
+                                 "total_tokens": 322 + text_out,
+                                 "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}
+        if text_out:
+            # Newer models also bill text output tokens and say so in output_tokens_details.
+            usage["output_tokens_details"] = {"image_tokens": 272, "text_tokens": text_out}
+        return usage
+
+    def _format(self, rec: Recorded) -> str:
+        if rec.json is not None:
+            return str(rec.json.get("output_format") or "png")
+        return rec.fields.get("output_format", ["png"])[0]
 
     def _answer(self, mode: str, rec: Recorded, prefix: str) -> None:
         retry_fast = {"retry-after-ms": "30"}
-        if mode == "ok":
-            data = [{"b64_json": base64.b64encode(RESULT_PNG).decode()} for _ in range(self._n(rec))]
-            self._send_json(200, {"created": 1_700_000_000, "data": data, "usage": self._usage(),
-                                  "size": "1024x1024", "quality": "low", "output_format": "png",
+        if mode in ("ok", "ok_text_out"):
+            fmt = self._format(rec)
+            image = RESULTS.get(fmt, RESULT_PNG)
+            data = [{"b64_json": base64.b64encode(image).decode()} for _ in range(self._n(rec))]
+            usage = self._usage(text_out=120 if mode == "ok_text_out" else 0)
+            self._send_json(200, {"created": 1_700_000_000, "data": data, "usage": usage,
+                                  "size": "1024x1024", "quality": "low",
+                                  "output_format": fmt if fmt in RESULTS else "png",
                                   "background": "opaque"})
         elif mode == "slow":
             self.owner.stop_event.wait(self.owner.slow_seconds)

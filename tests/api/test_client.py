@@ -43,7 +43,7 @@ def edit_request(**kw: object) -> EditRequest:
 def test_single_image_edit_is_sent_as_the_api_expects(server: FakeImagesServer) -> None:
     with backend(server, organization="org-1", project="proj-1") as client:
         result = client.edit(edit_request(n=2, quality="low", output_format="webp", output_compression=80,
-                                          background="opaque", input_fidelity="high", moderation="low"))
+                                          background="opaque", input_fidelity="high"))
     rec = server.requests[-1]
     assert rec.problems == []
     assert [f.name for f in rec.files] == ["image", "mask"]
@@ -52,7 +52,7 @@ def test_single_image_edit_is_sent_as_the_api_expects(server: FakeImagesServer) 
     assert rec.files[0].data == (DATA / "chelsea.png").read_bytes()
     assert rec.fields == {"model": ["gpt-image-1.5"], "prompt": ["a cat wearing a red hat"], "n": ["2"],
                           "quality": ["low"], "output_format": ["webp"], "output_compression": ["80"],
-                          "background": ["opaque"], "input_fidelity": ["high"]}  # no moderation on edits
+                          "background": ["opaque"], "input_fidelity": ["high"]}
     assert rec.headers["authorization"] == f"Bearer {KEY}"
     assert rec.headers["openai-organization"] == "org-1" and rec.headers["openai-project"] == "proj-1"
     assert result.images == (RESULT_PNG, RESULT_PNG)
@@ -68,27 +68,29 @@ def test_several_images_go_as_repeated_image_brackets(server: FakeImagesServer) 
     Image.open(DATA / "astronaut.png").convert("RGB").save(jpeg, "JPEG")
     photos.append(ImageFile(jpeg.getvalue(), "astronaut.bin", "application/octet-stream"))
     with backend(server) as client:
-        client.edit(edit_request(images=tuple(photos), model="gpt-image-2", input_fidelity="high",
-                                 stream=False))
+        client.edit(edit_request(images=tuple(photos), model="gpt-image-2", stream=False))
     rec = server.requests[-1]
     assert rec.problems == []
     assert [f.name for f in rec.files] == ["image[]", "image[]", "image[]", "mask"]
     # The content type comes from the bytes, not from what the caller claimed.
     assert rec.files[2].content_type == "image/jpeg"
-    assert "input_fidelity" not in rec.fields  # gpt-image-2 does not take it
 
 
-def test_generation_is_json_and_skips_params_the_model_does_not_take(server: FakeImagesServer) -> None:
+def test_generation_is_json_and_params_a_model_does_not_take_are_refused(server: FakeImagesServer) -> None:
     with backend(server) as client:
         result = client.generate(GenerateRequest(prompt="a lighthouse", model="gpt-image-2", size="1536x864",
                                                  moderation="low", quality="high", user="u1"))
-        client.generate(GenerateRequest(prompt="a lighthouse", model="some-new-image-model",
-                                        moderation="low", quality="high"))
+        # Unknown models pass through with conservative defaults: moderation is not among them, and
+        # a parameter the caller set is never dropped silently.
+        with pytest.raises(E.ValidationError, match="some-new-image-model does not accept") as info:
+            client.generate(GenerateRequest(prompt="a lighthouse", model="some-new-image-model",
+                                            moderation="low", quality="high"))
+        assert info.value.param == "moderation"
+        client.generate(GenerateRequest(prompt="a lighthouse", model="some-new-image-model", quality="high"))
     first, second = server.requests[-2:]
     assert first.problems == [] and second.problems == []
     assert first.json == {"model": "gpt-image-2", "prompt": "a lighthouse", "n": 1, "size": "1536x864",
                           "quality": "high", "moderation": "low", "user": "u1"}
-    # Unknown models pass through with conservative defaults: no moderation sent to them.
     assert second.json == {"model": "some-new-image-model", "prompt": "a lighthouse", "n": 1,
                            "quality": "high"}
     assert result.images == (RESULT_PNG,)
@@ -199,7 +201,9 @@ def test_list_models_and_capability_refresh(server: FakeImagesServer) -> None:
         table = client.refresh_capabilities()
     assert [m.id for m in models][:2] == ["gpt-image-2", "gpt-image-2.5-preview"]
     assert "gpt-image-2.5-preview" in table.ids() and "gpt-5" not in table.ids()
-    assert table.get("gpt-image-2.5-preview").known is False
+    # Not in the table by name, but the id pattern gives it the 2.5 family's sizes, qualities, prices.
+    preview = table.get("gpt-image-2.5-preview")
+    assert preview.family == "gpt-image-2.5" and "xhigh" in preview.qualities and preview.custom_sizes
 
 
 def test_result_bytes_are_real_images(server: FakeImagesServer) -> None:

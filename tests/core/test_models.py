@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,17 +14,29 @@ from inpaint_desktop.core.models import DEFAULT_PATH, CustomSizeRules, load_capa
 def test_bundled_models_and_their_status() -> None:
     table = load_capabilities()
     assert table is load_capabilities()  # cached
-    assert table.ids() == ["gpt-image-2", "gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest",
-                           "gpt-image-1"]
-    assert table.get("chatgpt-image-latest").deprecated == "shutdown 2026-12-01"
-    assert "retired" in (table.get("gpt-image-1").deprecated or "")
+    assert table.ids() == [
+        "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2",
+        "gpt-image-2-2026-04-21", "gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1-mini",
+        "chatgpt-image-latest", "gpt-image-1"]
+    assert table.default_model == "gpt-image-2.6-sunburst"
+    for retired in ("gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1-mini", "chatgpt-image-latest"):
+        assert table.get(retired).shutdown_date == date(2026, 12, 1)
+        assert table.get(retired).replacement in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare")
+    assert table.get("gpt-image-1").shutdown_date == date(2026, 10, 23)
     gpt2 = table.get("gpt-image-2")
-    assert gpt2.deprecated is None and gpt2.custom_sizes and gpt2.token_rule == "formula"
+    assert gpt2.shutdown_date is None and gpt2.custom_sizes and gpt2.token_rule == "formula"
     assert "input_fidelity" not in gpt2.params and "moderation" in gpt2.params
     assert "moderation" not in gpt2.edit_params
     assert "input_fidelity" in table.get("gpt-image-1.5").edit_params
-    assert table.get("gpt-image-1-mini").price_image_out == 8.0  # model override of the family price
+    # gpt-image-1-mini: the spec says it takes no input_fidelity; its own (official) prices.
+    mini = table.get("gpt-image-1-mini")
+    assert "input_fidelity" not in mini.params and mini.input_fidelities == ()
+    assert (mini.price_text_in, mini.price_image_in, mini.price_image_out) == (2.0, 2.5, 8.0)
     assert "auto" in gpt2.sizes and gpt2.max_n == 10
+    # The gpt-image-1 family's text input is $5 per 1M tokens ($10 is its image-input rate).
+    one = table.get("gpt-image-1")
+    assert (one.price_text_in, one.price_image_in, one.price_image_out) == (5.0, 10.0, 40.0)
 
 
 def test_unknown_ids_pass_through_conservatively() -> None:
@@ -32,7 +45,7 @@ def test_unknown_ids_pass_through_conservatively() -> None:
     assert caps.id == "gpt-image-3-preview" and caps.label == "gpt-image-3-preview" and not caps.known
     assert not caps.custom_sizes and caps.params <= {"quality", "size", "output_format",
                                                      "output_compression", "background"}
-    assert not caps.has_prices
+    assert not caps.has_prices and caps.price_image_out is None  # unknown, not free
     snapshot = table.get("gpt-image-2-2026-04-21")  # a dated snapshot inherits its family
     assert snapshot.known and snapshot.custom_sizes and snapshot.family == "gpt-image-2"
 
@@ -67,7 +80,7 @@ def test_bad_tables_are_refused_with_the_file_named(tmp_path: Path) -> None:
     data = json.loads(DEFAULT_PATH.read_text())
     data["models"].append({"id": "x", "family": "nope"})
     bad.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="unknown family 'nope'"):
+    with pytest.raises(ValueError, match=r"models\[x\]\.family: unknown family 'nope'"):
         load_capabilities(bad)
 
 

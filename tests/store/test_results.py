@@ -49,3 +49,14 @@ def test_unwritable_location_raises_oserror_and_leaves_nothing(tmp_path: Path) -
     with pytest.raises(OSError):
         lib.save_variant("j", 0, raw=_png((1, 1, 1)), request={}, response={})
     assert (tmp_path / "d").read_bytes() == b"not a directory"
+
+
+def test_gif_and_svg_results_keep_their_own_extension(tmp_path: Path) -> None:
+    from tests.api.fake_server import RESULT_GIF, RESULT_SVG
+
+    lib = ResultsLibrary(tmp_path, session_date="2026-12-01")
+    for index, (data, ext) in enumerate(((RESULT_GIF, "gif"), (RESULT_SVG, "svg"), (b"?", "bin"))):
+        saved = lib.save_variant("job-2", index, raw=data, request={"complexity": "low", "model": "m"},
+                                 response={})
+        assert saved.raw.name == f"variant-{index}.{ext}" and saved.raw.read_bytes() == data
+        assert json.loads(saved.sidecar.read_text())["request"]["complexity"] == "low"
