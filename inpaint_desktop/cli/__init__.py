@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("inpaint_desktop.cli.edit", "Send an edit (image + mask + prompt) and save the results"),
     "generate": ("inpaint_desktop.cli.edit", "Generate images from a prompt and save them"),
     "mask": ("inpaint_desktop.cli.mask", "Convert and check masks"),
+    "models": ("inpaint_desktop.cli.models",
+               "Show the model table (sizes, qualities, prices, shutdown dates) and the server's list"),
     "serve": ("inpaint_desktop.cli.serve", "Serve the offline engine over the OpenAI Images API"),
 }
 

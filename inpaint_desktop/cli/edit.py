@@ -13,10 +13,12 @@ import sys
 import threading
 import time
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from inpaint_desktop.api import errors as E
+from inpaint_desktop.api.config import ApiConfig
 from inpaint_desktop.api.types import (
     CancelToken,
     EditRequest,
@@ -26,9 +28,8 @@ from inpaint_desktop.api.types import (
     Progress,
 )
 from inpaint_desktop.cli import EXIT_API, EXIT_CANCELLED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK
+from inpaint_desktop.core.models import CapabilityTable
 from inpaint_desktop.core.rules import sniff_mime
-
-_EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def configure(parser: argparse.ArgumentParser, name: str) -> None:
@@ -45,11 +46,15 @@ def configure(parser: argparse.ArgumentParser, name: str) -> None:
                                  "padded to one it can and map each result back to the photo's exact "
                                  "size (the unmapped result is kept as *-raw)")
     parser.add_argument("--prompt", required=True, help="describe the whole final image")
-    parser.add_argument("--model", default="gpt-image-2", help="model id (default: %(default)s)")
+    parser.add_argument("--model", help="model id (default: the one the model table names; see "
+                                        "'inpaint-desktop models')")
     parser.add_argument("--size", help="WxH, auto, or a size the model lists")
-    parser.add_argument("--quality", help="low, medium, high or auto")
+    parser.add_argument("--quality", help="one of the model's qualities: low, medium, high, auto; "
+                                          "xhigh and max on gpt-image-2.5 and later")
+    parser.add_argument("--complexity", help="low, medium or high (models that take it, e.g. gpt-image-2.6)")
     parser.add_argument("-n", type=int, default=1, help="number of variants, 1-10")
-    parser.add_argument("--format", dest="output_format", choices=("png", "jpeg", "webp"))
+    parser.add_argument("--format", dest="output_format", metavar="FORMAT",
+                        help="png, jpeg or webp; gif or svg for generations on models that offer them")
     parser.add_argument("--compression", type=int, metavar="0-100", help="jpeg/webp compression")
     parser.add_argument("--background", choices=("auto", "opaque", "transparent"))
     parser.add_argument("--moderation", choices=("auto", "low"))
@@ -84,8 +89,9 @@ def _build(args: argparse.Namespace) -> EditRequest | GenerateRequest:
     stream = bool(args.stream or args.partials)
     common: dict[str, Any] = {
         "prompt": args.prompt, "model": args.model, "n": args.n, "size": args.size, "quality": args.quality,
-        "output_format": args.output_format, "output_compression": args.compression,
-        "background": args.background, "moderation": args.moderation, "stream": stream,
+        "complexity": args.complexity, "output_format": args.output_format,
+        "output_compression": args.compression, "background": args.background,
+        "moderation": args.moderation, "stream": stream,
         "partial_images": args.partials if stream and args.partials is not None else None,
     }
     if args.command == "generate":
@@ -95,13 +101,28 @@ def _build(args: argparse.Namespace) -> EditRequest | GenerateRequest:
     return EditRequest(images=images, mask=mask, input_fidelity=args.fidelity, **common)
 
 
-def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace
+def _check_model(model: str, table: CapabilityTable, config: ApiConfig, quiet: bool) -> None:
+    """On OpenAI's own API, refuse a model past its shutdown date and warn of one close to it."""
+    from inpaint_desktop.api.config import is_openai_url
+    from inpaint_desktop.core.availability import offer_for
+
+    offer = offer_for(table, model, None, official=is_openai_url(config.base_url), today=date.today())
+    if offer.state == "shut_down":
+        assert offer.shutdown_date is not None
+        instead = (f"; use {offer.replacement} instead (--model {offer.replacement})" if offer.replacement
+                   else "; choose another with --model (see 'inpaint-desktop models')")
+        raise E.ValidationError(f"model: {model} was shut down on {offer.shutdown_date.isoformat()} and "
+                                f"OpenAI's API no longer serves it{instead}", param="model")
+    if offer.state == "shutting_down" and not quiet:
+        print(f"note: {model} {offer.note}", file=sys.stderr)
+
+
+def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace, table: CapabilityTable
              ) -> EditRequest | GenerateRequest:
     """Validate against the model's capabilities; apply offered fixes only with ``--fix``."""
     from inpaint_desktop.api.requests import apply_fix, suggest_fixes, validate_edit, validate_generate
-    from inpaint_desktop.core.models import load_capabilities
 
-    caps = load_capabilities().get(request.model)
+    caps = table.get(request.model)
     validate = validate_edit if isinstance(request, EditRequest) else validate_generate
     try:
         validate(request, caps)  # type: ignore[arg-type]
@@ -120,6 +141,17 @@ def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace
             print(f"fixed: {fix.message}", file=sys.stderr)
     validate(request, caps)  # type: ignore[arg-type]
     return request
+
+
+def _load_table(quiet: bool) -> CapabilityTable:
+    """The packaged model table with the user's models.json over it; its problems go to stderr."""
+    from inpaint_desktop.store.user_models import load_model_table
+
+    table = load_model_table()
+    if not quiet:
+        for problem in table.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return table
 
 
 def _encode_like(array: Any, original: bytes) -> bytes:
@@ -237,6 +269,7 @@ def _unique(path: Path) -> Path:
 def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
           backend_name: str, started: str, plan: Any = None) -> list[dict[str, Any]]:
     from inpaint_desktop.core.cost import cost_from_usage
+    from inpaint_desktop.core.rules import output_extension
     from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
 
     out = Path(args.out)
@@ -254,7 +287,7 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
         except (OSError, ValueError) as exc:
             _error(f"could not map the results back to the photo's size ({exc}); saving them as returned")
     for i, data in enumerate(result.images):
-        ext = _EXT.get(sniff_mime(data) or "", "bin")
+        ext = output_extension(data)
         image_path = _unique(out / f"{prefix}-{stamp}-{i + 1}.{ext}")
         raw_path = None
         if mapped is not None:
@@ -292,15 +325,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.partials is not None and not 0 <= args.partials <= 3:
             raise E.ValidationError("partial_images: --partials must be 0-3", param="partial_images")
-        request = _build(args)
+        table = _load_table(args.quiet)
         config = resolve_config(base_url=args.base_url)
         kind = args.backend or default_backend_kind(config)
+        args.model = args.model or table.default_model
+        if kind == "openai":
+            _check_model(args.model, table, config, args.quiet or args.json)
+        request = _build(args)
         plan = None
         if isinstance(request, EditRequest) and getattr(args, "keep_size", False):
             request, plan = _plan_upload(request, args.size)
         if kind == "openai":
-            request = _prepare(request, args)
-        backend = create_backend(kind, config)
+            request = _prepare(request, args, table)
+        backend = create_backend(kind, config, capabilities=table)
     except (E.ValidationError, BackendUnavailableError, ValueError) as exc:
         _error(str(exc))
         return EXIT_INVALID

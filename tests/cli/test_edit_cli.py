@@ -71,8 +71,9 @@ def test_generate_streams_and_prints_json(server: FakeImagesServer, tmp_path: Pa
     report = json.loads(captured.out)
     assert report["request_id"] == "req_stream" and len(report["images"]) == 1
     assert Path(report["images"][0]).read_bytes() == RESULT_PNG
-    assert server.requests[-1].json == {"model": "gpt-image-2", "prompt": "a lighthouse at dawn", "n": 1,
-                                        "size": "1536x864", "stream": True, "partial_images": 2}
+    # The default model is the one the table names (not a string in the CLI).
+    assert server.requests[-1].json == {"model": "gpt-image-2.6-sunburst", "prompt": "a lighthouse at dawn",
+                                        "n": 1, "size": "1536x864", "stream": True, "partial_images": 2}
 
 
 @pytest.mark.parametrize(
