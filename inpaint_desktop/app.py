@@ -21,7 +21,7 @@ def run_app(image: str | None, mask: str | None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.document import Document
     from inpaint_desktop.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -30,10 +30,10 @@ def run_app(image: str | None, mask: str | None) -> int:
     app.setOrganizationDomain("inpaint-desktop.invalid")
     document = Document()
     window = MainWindow(document)
-    from inpaint_desktop.gui.send_workflow import install_send_workflow
+    from inpaint_desktop.gui.send.workflow import install_send_workflow
 
     flow = install_send_workflow(window, document, settings=window.settings)
-    from inpaint_desktop.gui.autosave import install_autosave
+    from inpaint_desktop.gui.editor.autosave import install_autosave
 
     _autosaver, recovery = install_autosave(
         window, document, prompt=flow.panel.prompt_text, set_prompt=flow.panel.prompt.setPlainText

@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.canvas import Canvas, MaskView
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.loader import BackgroundLoader
-from inpaint_desktop.gui.mask_ops import MaskOperations
-from inpaint_desktop.gui.message_bar import MessageBar
-from inpaint_desktop.gui.opening import Opener
-from inpaint_desktop.gui.tool_panel import ToolPanel, choose_overlay_color
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.common.message_bar import MessageBar
+from inpaint_desktop.gui.editor.canvas import Canvas, MaskView
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.editor.mask_ops import MaskOperations
+from inpaint_desktop.gui.editor.opening import Opener
+from inpaint_desktop.gui.editor.tool_panel import ToolPanel, choose_overlay_color
+from inpaint_desktop.gui.editor.tools import BrushSettings, ToolKind
 from inpaint_desktop.store.settings import Settings, load_settings, save_settings
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | list[str] | None
@@ -55,7 +55,10 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(document)
         self.message_bar = MessageBar()
         self.mask_ops = MaskOperations(document, self.loader, self.message_bar, self)
-        self.opener = Opener(self)
+        self.opener = Opener(
+            document, self.loader, self.message_bar, confirm_discard=self.confirm_discard,
+            show_status=self._show_status, import_mask=self.mask_ops.import_mask, parent=self,
+        )
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -291,6 +294,12 @@ class MainWindow(QMainWindow):
         self.document.mask_changed.connect(self._coverage_timer.start)
 
     # -- behaviour --------------------------------------------------------------------------
+    def _show_status(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
     def _edge_px(self) -> int:
         return int(self.tool_panel.edge_spin.value())
 
@@ -339,7 +348,7 @@ class MainWindow(QMainWindow):
         if self.document.is_empty():
             self.message_bar.show_message("Open a photo before importing a mask.", "warning")
             return
-        from inpaint_desktop.gui.dialogs.import_mask import ImportMaskDialog
+        from inpaint_desktop.gui.editor.import_mask_dialog import ImportMaskDialog
 
         start = str(self.document.path.parent) if self.document.path else ""
         dialog = ImportMaskDialog(self, start_dir=start)
@@ -359,7 +368,7 @@ class MainWindow(QMainWindow):
             self.export_mask(Path(path))
 
     def show_shortcuts(self) -> None:
-        from inpaint_desktop.gui.shortcuts_dialog import ShortcutsDialog
+        from inpaint_desktop.gui.dialogs.shortcuts import ShortcutsDialog
 
         dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

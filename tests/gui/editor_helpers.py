@@ -12,8 +12,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from inpaint_desktop.core.imaging import LoadedImage
-from inpaint_desktop.gui.canvas import Canvas
-from inpaint_desktop.gui.document import Document
+from inpaint_desktop.gui.editor.canvas import Canvas
+from inpaint_desktop.gui.editor.document import Document
 from inpaint_desktop.gui.main_window import MainWindow
 
 

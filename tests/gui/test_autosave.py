@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from inpaint_desktop.gui.autosave import install_autosave
+from inpaint_desktop.gui.editor.autosave import install_autosave
 from inpaint_desktop.store.autosave import AutosaveStore
 from tests.gui.editor_helpers import drag, photo, window  # noqa: F401  (fixture)
 
@@ -27,8 +27,8 @@ CRASHING_SESSION = textwrap.dedent(
     import numpy as np
     from PySide6.QtWidgets import QApplication
     from inpaint_desktop.core.imaging import load_image
-    from inpaint_desktop.gui.autosave import Autosaver
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.autosave import Autosaver
+    from inpaint_desktop.gui.editor.document import Document
     from inpaint_desktop.store.autosave import AutosaveStore
     app = QApplication([])
     doc = Document()

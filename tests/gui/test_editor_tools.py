@@ -8,8 +8,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from inpaint_desktop.gui.editor.tools import BrushSettings, ToolKind
 from inpaint_desktop.gui.main_window import MainWindow
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind
 from tests.conftest import DATA
 from tests.gui.editor_helpers import answer_next_box, drag, move, photo, to_widget, window
 

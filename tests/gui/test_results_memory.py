@@ -19,11 +19,12 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec, Variant, make_variant, to_qimage
-from inpaint_desktop.gui.jobs import JobQueue
-from inpaint_desktop.gui.qimage_utils import qimage_to_array
-from inpaint_desktop.gui.results_strip import ResultsStrip
-from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.common.qimage import qimage_to_array
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.results.variant import Variant, to_qimage
+from inpaint_desktop.gui.results.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec, make_variant
+from inpaint_desktop.gui.send.jobs import JobQueue
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.fake_backends import EditOnlyBackend
 
@@ -337,7 +338,7 @@ def test_big_job_hands_over_only_the_first_variants_pixels(qtbot, library) -> No
 
 
 def test_pending_b_in_every_compare_mode(qtbot) -> None:
-    from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
+    from inpaint_desktop.gui.results.compare import CompareMode, CompareView, PendingImage
 
     view = CompareView()
     qtbot.addWidget(view)

@@ -9,9 +9,9 @@ from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QKeySequenc
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from inpaint_desktop.gui.compare import CompareMode
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.results_strip import ResultsStrip
+from inpaint_desktop.gui.results.compare import CompareMode
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.results.variant import Variant
 
 
 def _img(color: str) -> QImage:

@@ -15,11 +15,11 @@ from PySide6.QtCore import Qt
 
 pytest.importorskip("inpaint_desktop.backends")
 
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
-from inpaint_desktop.gui.send_panel import OPENAI
-from inpaint_desktop.gui.send_support import make_backend
-from inpaint_desktop.gui.send_workflow import install_send_workflow
+from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.panel import OPENAI
+from inpaint_desktop.gui.send.support import make_backend
+from inpaint_desktop.gui.send.workflow import install_send_workflow
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.test_send_workflow import Loaded, Window
 
@@ -90,7 +90,7 @@ def test_cancel_against_slow_server_within_one_second(qtbot, server: str, tmp_pa
 def test_error_banner_shows_request_id(qtbot, server: str, tmp_path: Path) -> None:
     window = Window()
     qtbot.addWidget(window)
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.document import Document
 
     doc = Document()
     flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))

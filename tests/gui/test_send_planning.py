@@ -13,9 +13,9 @@ from PIL import Image
 
 from inpaint_desktop.core.geometry import plan_size
 from inpaint_desktop.core.models import load_capabilities
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
-from inpaint_desktop.gui.send_support import make_backend, upload_plan
+from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.support import make_backend, upload_plan
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.api.fake_server import FakeImagesServer, serve
 
@@ -116,7 +116,7 @@ def test_photo_the_model_accepts_goes_up_as_the_original_file(qtbot, server, tmp
 
 
 def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tmp_path: Path) -> None:
-    from inpaint_desktop.gui.job_list import JobListPanel
+    from inpaint_desktop.gui.send.job_list import JobListPanel
 
     image = _photo(1024, 1024)
     mask = np.zeros((1024, 1024), np.uint8)
@@ -146,10 +146,10 @@ def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tm
 def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, tmp_path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from inpaint_desktop.gui.dialogs.new_from_prompt import NewFromPromptDialog
-    from inpaint_desktop.gui.document import Document
-    from inpaint_desktop.gui.send_panel import OPENAI
-    from inpaint_desktop.gui.send_workflow import install_send_workflow
+    from inpaint_desktop.gui.editor.document import Document
+    from inpaint_desktop.gui.send.new_from_prompt import NewFromPromptDialog
+    from inpaint_desktop.gui.send.panel import OPENAI
+    from inpaint_desktop.gui.send.workflow import install_send_workflow
     from tests.gui.test_send_workflow import Window
 
     window = Window()

@@ -11,10 +11,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from inpaint_desktop.core.imaging import LoadedImage
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.jobs import JobState
-from inpaint_desktop.gui.send_panel import OFFLINE
-from inpaint_desktop.gui.send_workflow import install_send_workflow
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.send.jobs import JobState
+from inpaint_desktop.gui.send.panel import OFFLINE
+from inpaint_desktop.gui.send.workflow import install_send_workflow
 from inpaint_desktop.store.results import ResultsLibrary
 
 
@@ -70,7 +70,7 @@ def test_offline_default_and_banner(setup) -> None:
     combo = flow.panel.params.model
     offline_ids = [combo.itemData(i) for i in range(combo.count())]
     assert combo.currentData() == "offline-harmonic" and "offline-telea" in offline_ids
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
 
     flow.panel.set_backend_choice(OPENAI)
     assert combo.currentData() == "gpt-image-2" and "offline-telea" not in [
@@ -137,7 +137,7 @@ def test_ctrl_enter_sends_from_the_prompt_box(setup, qtbot) -> None:
 
 
 def test_preflight_says_what_is_uploaded_and_what_it_costs(setup, qtbot) -> None:
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
 
     _window, doc, flow = setup
     flow.panel.set_backend_choice(OPENAI)
@@ -164,8 +164,8 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
 ) -> None:
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.api_settings import ApiSettingsDialog
+    from inpaint_desktop.gui.send.panel import OPENAI
     from inpaint_desktop.store.settings import default_settings_path, load_settings
 
     _window, _doc, flow = setup
@@ -190,7 +190,7 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
 
 def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> None:
     from inpaint_desktop.api.config import insecure_key_problem
-    from inpaint_desktop.gui.send_support import make_backend
+    from inpaint_desktop.gui.send.support import make_backend
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-consent-0000")
     refused = make_backend("openai", "http://gateway.example:8080/v1")
@@ -205,7 +205,7 @@ def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> N
 
 def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> None:
     """Against the app's own server: its fill methods become models; chat models stay out."""
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
     from inpaint_desktop.server.app import ServerSettings
     from inpaint_desktop.server.run import ServerThread
     from inpaint_desktop.store.settings import Settings

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoStack
 
-from inpaint_desktop.gui.commands import MaskPatchCommand, changed_bbox
+from inpaint_desktop.gui.editor.commands import MaskPatchCommand, changed_bbox
 
 if TYPE_CHECKING:
     from inpaint_desktop.core.imaging import LoadedImage
@@ -110,7 +110,7 @@ class Document(QObject):
         sl = _slices(rect)
         before = self._mask[sl].copy()
         after = mask[sl].copy()
-        self._write_patch(rect, after)
+        self.write_patch(rect, after)
         self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
 
     def push_patch(self, rect: QRect, before: np.ndarray, *, text: str) -> None:
@@ -135,7 +135,7 @@ class Document(QObject):
         before = self._mask[sl].copy()
         if np.array_equal(before, after):
             return
-        self._write_patch(rect, after)
+        self.write_patch(rect, after)
         self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
 
     def mask_view_for_painting(self) -> np.ndarray:
@@ -166,8 +166,8 @@ class Document(QObject):
             self._modified = modified
             self.modified_changed.emit(modified)
 
-    # -- used by undo commands --------------------------------------------------------------
-    def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
+    # -- used by undo commands (commands.PatchTarget) ---------------------------------------
+    def write_patch(self, rect: QRect, patch: np.ndarray) -> None:
         self._mask[_slices(rect)] = patch
         self._revision += 1
         self.mask_changed.emit(QRect(rect))

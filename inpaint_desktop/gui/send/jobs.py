@@ -20,8 +20,9 @@ from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Progress
 from inpaint_desktop.core.cost import cost_from_usage
-from inpaint_desktop.gui.job_payload import JobSpec, Variant, build_request, decode_bytes, make_variant
-from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.results.variant import Variant, decode_bytes
+from inpaint_desktop.gui.results.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.send.job_payload import JobSpec, build_request, make_variant
 from inpaint_desktop.store.results import ResultsLibrary
 
 BackendFactory = Callable[[], Backend]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QUndoCommand
 
-if TYPE_CHECKING:
-    from inpaint_desktop.gui.document import Document
+
+class PatchTarget(Protocol):
+    """What a mask command writes into: the document's mask (kept abstract to avoid an import circle)."""
+
+    def write_patch(self, rect: QRect, patch: np.ndarray) -> None: ...
 
 
 def changed_bbox(before: np.ndarray, after: np.ndarray) -> QRect:
@@ -26,10 +29,10 @@ class MaskPatchCommand(QUndoCommand):
     """Restores/applies one rectangle of the mask; used for strokes and whole-mask operations alike."""
 
     def __init__(
-        self, document: Document, rect: QRect, before: np.ndarray, after: np.ndarray, text: str
+        self, target: PatchTarget, rect: QRect, before: np.ndarray, after: np.ndarray, text: str
     ) -> None:
         super().__init__(text)
-        self._document = document
+        self._target = target
         self._rect = QRect(rect)
         self._before = np.ascontiguousarray(before)
         self._after = np.ascontiguousarray(after)
@@ -44,8 +47,8 @@ class MaskPatchCommand(QUndoCommand):
         if self._applied:
             self._applied = False
             return
-        self._document._write_patch(self._rect, self._after)
+        self._target.write_patch(self._rect, self._after)
 
     def undo(self) -> None:
         self._applied = False
-        self._document._write_patch(self._rect, self._before)
+        self._target.write_patch(self._rect, self._before)

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.panel_keys import PanelKeys
-from inpaint_desktop.gui.variant_store import ImageKind, VariantPixels, VariantStore
+from inpaint_desktop.gui.results.compare import CompareMode, CompareView, PendingImage
+from inpaint_desktop.gui.results.panel_keys import PanelKeys
+from inpaint_desktop.gui.results.variant import Variant
+from inpaint_desktop.gui.results.variant_store import ImageKind, VariantPixels, VariantStore
 
 _THUMB = 64
 _COLUMN_WIDTH = 128

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.params import Caps, ParamsPanel, offline_caps
+from inpaint_desktop.gui.send.params import Caps, ParamsPanel, offline_caps
 
 OFFLINE = "local"
 OPENAI = "openai"

@@ -16,15 +16,15 @@ from PySide6.QtWidgets import QApplication, QFrame, QMainWindow, QScrollArea, QW
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.core.models import load_capabilities, looks_like_image_model
 from inpaint_desktop.core.rules import probe_image
-from inpaint_desktop.gui.job_list import JobListPanel
-from inpaint_desktop.gui.job_payload import JobSpec
-from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
-from inpaint_desktop.gui.loader import BackgroundLoader
-from inpaint_desktop.gui.params import Caps, model_caps
-from inpaint_desktop.gui.references import ReferencesPanel
-from inpaint_desktop.gui.results_strip import ResultsStrip
-from inpaint_desktop.gui.send_panel import OFFLINE, OPENAI, SendPanel
-from inpaint_desktop.gui.send_support import (
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.send.job_list import JobListPanel
+from inpaint_desktop.gui.send.job_payload import JobSpec
+from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
+from inpaint_desktop.gui.send.panel import OFFLINE, OPENAI, SendPanel
+from inpaint_desktop.gui.send.params import Caps, model_caps
+from inpaint_desktop.gui.send.references import ReferencesPanel
+from inpaint_desktop.gui.send.support import (
     api_key_configured,
     estimate,
     image_array,
@@ -148,7 +148,7 @@ class SendWorkflow(QObject):
         self.loader.submit(fetch, done, failed)
 
     def open_api_settings(self) -> None:
-        from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
+        from inpaint_desktop.gui.send.api_settings import ApiSettingsDialog
 
         dialog = ApiSettingsDialog(self.window if isinstance(self.window, QWidget) else None,
                                    base_url=self.base_url, allow_insecure_http=self.allow_insecure_http)
@@ -220,6 +220,18 @@ class SendWorkflow(QObject):
         if self._original_cache is None or self._original_cache[0] is not loaded:
             self._original_cache = (loaded, qimage_from_array(array))
         return self._original_cache[1]
+
+    def is_offline(self) -> bool:
+        return self.panel.backend_choice() == OFFLINE
+
+    def open_generated(self, data: bytes) -> None:
+        """A generated image becomes the photo to paint on (decoded on the thread pool)."""
+        from inpaint_desktop.gui.send.support import loaded_from_bytes
+
+        self.loader.submit(
+            lambda: loaded_from_bytes(data), self.document.set_image,
+            lambda msg, details: self.message(f"Could not open the result: {msg}", "error", details),
+        )
 
     def submit_generation(self, spec: JobSpec) -> None:
         self._originals[spec.job_id] = None
@@ -312,7 +324,7 @@ class SendWorkflow(QObject):
         self.message(f"Send failed: {failure.message}{rid}", "error", failure.details)
 
     def new_from_prompt(self) -> None:
-        from inpaint_desktop.gui.dialogs.new_from_prompt import NewFromPromptDialog
+        from inpaint_desktop.gui.send.new_from_prompt import NewFromPromptDialog
 
         parent = self.window if isinstance(self.window, QWidget) else None
         dialog = NewFromPromptDialog(self, parent)

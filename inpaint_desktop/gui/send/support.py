@@ -13,8 +13,8 @@ from inpaint_desktop.core.cost import CostEstimate, estimate_edit_cost
 from inpaint_desktop.core.geometry import SizePlan, crop_box_for_mask, plan_size
 from inpaint_desktop.core.imaging import LoadedImage, load_image
 from inpaint_desktop.core.models import CapabilityTable
-from inpaint_desktop.gui.job_payload import EditParams
-from inpaint_desktop.gui.qimage_utils import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.common.qimage import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.send.job_payload import EditParams
 
 
 def api_key_configured() -> bool:
