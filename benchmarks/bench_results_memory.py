@@ -55,8 +55,8 @@ def _templates(folder: Path):
     """Saved files for one variant and QImages to copy for each arriving variant."""
     from PIL import Image
 
+    from inpaint_desktop.core.imaging import encode_png
     from inpaint_desktop.gui.results.variant import thumbnail, to_qimage
-    from inpaint_desktop.gui.send.job_payload import encode_png
 
     full = _photo_like(1)
     protected = full.copy()

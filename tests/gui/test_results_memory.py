@@ -1,6 +1,6 @@
 """Results panel memory: a bounded working set of full-size pixels, the rest read back from disk.
 
-Real parts throughout: variants are made by the job worker's own functions (``make_variant``) and
+Real parts throughout: variants are made by the pipeline's own functions (``process_variant``) and
 written by the real results library; the panel is a real widget offscreen; pixels are compared with
 the saved files.
 """
@@ -21,10 +21,12 @@ from PySide6.QtWidgets import QApplication
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
 from inpaint_desktop.gui.common.qimage import qimage_to_array
 from inpaint_desktop.gui.results.panel import ResultsStrip
-from inpaint_desktop.gui.results.variant import Variant, to_qimage
+from inpaint_desktop.gui.results.variant import Variant, to_qimage, variant_from_output
 from inpaint_desktop.gui.results.variant_store import VariantFiles, release_if_big_job
-from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec, make_variant
 from inpaint_desktop.gui.send.jobs import JobQueue
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
+from inpaint_desktop.pipeline.run import VariantOutput
+from inpaint_desktop.pipeline.variants import process_variant
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.fake_backends import EditOnlyBackend
 
@@ -50,7 +52,7 @@ def _mask() -> np.ndarray:
 
 
 def _spec(job_id: str) -> JobSpec:
-    return JobSpec(job_id, "edit", "a prompt", EditParams(), _photo(0), _mask())
+    return JobSpec(job_id, "edit", "a prompt", EditParams(model="gpt-image-2"), _photo(0), _mask())
 
 
 def _solid(color: str) -> QImage:
@@ -67,7 +69,9 @@ def _job(library: ResultsLibrary | None, job_id: str, count: int, *, half_size: 
     for i in range(count):
         result = _photo(seed * 100 + i, W // 2 if half_size else W, H // 2 if half_size else H)
         data = _png(result)
-        variant, mapped_png, protected_png = make_variant(i, data, spec)
+        images = process_variant(i, data, spec)
+        mapped_png, protected_png = images.fullsize_png, images.protected_png
+        variant = variant_from_output(VariantOutput(images))
         # A solid thumbnail, so the "Loading…" preview is recognisable on screen.
         variant = Variant(i, data, variant.raw, variant.fullsize, variant.protected, variant.resized,
                           drift=variant.drift, thumb=_solid(("red", "lime", "blue", "yellow", "cyan")[i % 5]))

@@ -15,11 +15,11 @@ from PySide6.QtCore import Qt
 
 pytest.importorskip("inpaint_desktop.backends")
 
-from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec
 from inpaint_desktop.gui.send.jobs import JobQueue, JobState
 from inpaint_desktop.gui.send.panel import OPENAI
 from inpaint_desktop.gui.send.support import make_backend
 from inpaint_desktop.gui.send.workflow import install_send_workflow
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.test_send_workflow import Loaded, Window
 

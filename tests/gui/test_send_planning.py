@@ -13,9 +13,10 @@ from PIL import Image
 
 from inpaint_desktop.core.geometry import plan_size
 from inpaint_desktop.core.models import load_capabilities
-from inpaint_desktop.gui.send.job_payload import EditParams, JobSpec
 from inpaint_desktop.gui.send.jobs import JobQueue, JobState
-from inpaint_desktop.gui.send.support import make_backend, upload_plan
+from inpaint_desktop.gui.send.support import make_backend
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
+from inpaint_desktop.pipeline.upload import plan_upload
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.api.fake_server import FakeImagesServer, serve
 
@@ -52,7 +53,7 @@ def test_photo_of_another_aspect_is_fitted_and_mapped_back(qtbot, server, tmp_pa
     mask = np.zeros((500, 900), np.uint8)
     mask[100:200, 300:500] = 255
     params = EditParams(model="gpt-image-1.5")
-    plan, box = upload_plan(params, table, 900, 500, mask)
+    plan, box = plan_upload(table.get(params.model), 900, 500, size=params.size, mask=mask)
     assert box == (0, 0, 900, 500) and plan.upload == (1536, 1024)
     spec = JobSpec(JobQueue.new_job_id(), "edit", "a boat", params, image, mask, plan=plan, box=box)
     outcome = _run(qtbot, server, spec, tmp_path)
@@ -75,7 +76,7 @@ def test_crop_to_mask_uploads_only_the_painted_area_and_pastes_it_back(qtbot, se
     mask = np.zeros((1500, 2000), np.uint8)
     mask[1000:1060, 1500:1580] = 255
     params = EditParams(model="gpt-image-2")
-    plan, box = upload_plan(params, table, 2000, 1500, mask, crop=True)
+    plan, box = plan_upload(table.get(params.model), 2000, 1500, size=params.size, mask=mask, crop=True)
     left, top, right, bottom = box
     assert left <= 1500 and right >= 1580 and top <= 1000 and bottom >= 1060
     assert (right - left) * (bottom - top) < 2000 * 1500 / 10

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from inpaint_desktop.gui.results.variant_store import VariantFiles, VariantPixels
+from inpaint_desktop.pipeline.run import VariantOutput
 
 
 def to_qimage(image: Image.Image | np.ndarray) -> QImage:
@@ -103,3 +104,27 @@ class Variant:
         """This variant once the results library has written it (its images still in memory)."""
         return Variant(self.index, self.raw_bytes, self.raw, self.fullsize, self.protected, self.resized,
                        saved_dir, self.label, self.drift, self.thumb, files=files)
+
+
+AFTER_CANCEL_LABEL = "Arrived after Cancel (kept as returned)"
+
+
+def variant_from_output(output: VariantOutput) -> Variant:
+    """The results panel's form of a variant the pipeline produced (QImage work: any thread)."""
+    images = output.images
+    raw_q = to_qimage(images.raw)
+    full_q = to_qimage(images.fullsize) if images.resized else raw_q
+    protected_q = to_qimage(images.protected) if images.protected is not None else None
+    label = output.label
+    if output.after_cancel:
+        label = f"{AFTER_CANCEL_LABEL}; {label}" if label else AFTER_CANCEL_LABEL
+    files = None
+    if output.saved is not None:
+        # The panel may release the images once they are on disk and read them back from these files
+        # (the library names the full-size file; it exists only when written).
+        files = VariantFiles(output.saved.raw, output.saved.fullsize, output.saved.protected)
+    return Variant(
+        images.index, images.raw_bytes, raw_q, full_q, protected_q, images.resized,
+        saved_dir=str(output.saved.directory) if output.saved is not None else None, label=label,
+        drift=images.drift, thumb=thumbnail(protected_q or full_q), files=files,
+    )

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_desktop.core.models import CapabilityTable
-from inpaint_desktop.gui.send.job_payload import JobSpec
 from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
 from inpaint_desktop.gui.send.params import ParamsPanel, model_caps
+from inpaint_desktop.pipeline.job import JobSpec
 
 
 class GenerationHost(Protocol):

@@ -19,7 +19,6 @@ from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
 from inpaint_desktop.gui.results.panel import ResultsStrip
 from inpaint_desktop.gui.send.job_list import JobListPanel
-from inpaint_desktop.gui.send.job_payload import JobSpec
 from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
 from inpaint_desktop.gui.send.panel import OFFLINE, OPENAI, SendPanel
 from inpaint_desktop.gui.send.params import Caps, model_caps
@@ -31,8 +30,9 @@ from inpaint_desktop.gui.send.support import (
     loaded_from_qimage,
     make_backend,
     qimage_from_array,
-    upload_plan,
 )
+from inpaint_desktop.pipeline.job import JobSpec
+from inpaint_desktop.pipeline.upload import plan_upload
 from inpaint_desktop.store.results import ResultsLibrary
 from inpaint_desktop.store.settings import Settings, load_settings, save_settings
 
@@ -202,8 +202,8 @@ class SendWorkflow(QObject):
             params = replace(params, partial_images=0)
         else:
             try:
-                plan, box = upload_plan(params, self.table, image.shape[1], image.shape[0], mask,
-                                        crop=self.panel.crop.isChecked())
+                plan, box = plan_upload(self.table.get(params.model), image.shape[1], image.shape[0],
+                                        size=params.size, mask=mask, crop=self.panel.crop.isChecked())
             except ValueError as exc:
                 self.message(f"Cannot send: {exc}", "warning")
                 return None
@@ -253,8 +253,8 @@ class SendWorkflow(QObject):
             return
         width, height = self.document.size()
         try:
-            plan, box = upload_plan(params, self.table, width, height, self.document.mask,
-                                    crop=self.panel.crop.isChecked())
+            plan, box = plan_upload(self.table.get(params.model), width, height, size=params.size,
+                                    mask=self.document.mask, crop=self.panel.crop.isChecked())
         except ValueError as exc:
             self.panel.set_cost_text("Cannot send", session, str(exc))
             return
