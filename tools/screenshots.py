@@ -30,15 +30,12 @@ def _paint(window, points: list[tuple[float, float]]) -> None:
 def main(names: list[str]) -> int:
     os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="inpaint-shots-"))
     from inpaint_desktop.core.imaging import load_image
-    from inpaint_desktop.gui.editor.document import Document
-    from inpaint_desktop.gui.main_window import MainWindow
-    from inpaint_desktop.gui.send.workflow import install_send_workflow
+    from inpaint_desktop.gui.wiring import compose_app
 
     app = QApplication([])
     app.setApplicationName("Inpaint Desktop")
-    document = Document()
-    window = MainWindow(document)
-    flow = install_send_workflow(window, document)
+    parts = compose_app()
+    document, window, flow = parts.document, parts.window, parts.send
     window.resize(1400, 900)
     window.show()
     source = ROOT / "tests" / "data" / "coffee.png"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_desktop.gui.common.loader import BackgroundLoader
-from inpaint_desktop.gui.common.message_bar import MessageBar
+from inpaint_desktop.gui.common.message_bar import Level, MessageBar
 from inpaint_desktop.gui.editor.canvas import Canvas, MaskView
 from inpaint_desktop.gui.editor.document import Document
 from inpaint_desktop.gui.editor.mask_ops import MaskOperations
@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.mask_ops = MaskOperations(document, self.loader, self.message_bar, self)
         self.opener = Opener(
             document, self.loader, self.message_bar, confirm_discard=self.confirm_discard,
-            show_status=self._show_status, import_mask=self.mask_ops.import_mask, parent=self,
+            show_status=self.show_status, import_mask=self.mask_ops.import_mask, parent=self,
         )
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -108,6 +108,19 @@ class MainWindow(QMainWindow):
         self.settings = self.settings.with_changes(**changes)
         self.save_settings()
 
+    # -- what panels need from the window (send.workflow.SendHost) ---------------------------
+    def show_message(self, text: str, level: Level = "error", details: str | None = None) -> None:
+        self.message_bar.show_message(text, level, details)
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        if text:
+            self.statusBar().showMessage(text, timeout_ms)
+        else:
+            self.statusBar().clearMessage()
+
+    def dialog_parent(self) -> QWidget:
+        return self
+
     # -- action helpers ---------------------------------------------------------------------
     def _action(
         self, name: str, text: str, slot: Callable[..., object], shortcut: Shortcut = None, *,
@@ -129,7 +142,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _setup_file_actions(self) -> None:
-        menu = self.menuBar().addMenu("&File")
+        menu = self.file_menu = self.menuBar().addMenu("&File")
         menu.addAction(self._action("open", "&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
         self._recent_menu = QMenu("Open &Recent", self)
         self._recent_menu.aboutToShow.connect(
@@ -294,12 +307,6 @@ class MainWindow(QMainWindow):
         self.document.mask_changed.connect(self._coverage_timer.start)
 
     # -- behaviour --------------------------------------------------------------------------
-    def _show_status(self, text: str) -> None:
-        if text:
-            self.statusBar().showMessage(text)
-        else:
-            self.statusBar().clearMessage()
-
     def _edge_px(self) -> int:
         return int(self.tool_panel.edge_spin.value())
 
@@ -335,8 +342,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_overlay_style(self.canvas.overlay_color, opacity)
 
     def _update_title(self) -> None:
-        name = self.document.path.name if self.document.path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — Inpaint Desktop")
+        self.setWindowTitle(f"{self.document.title}[*] — Inpaint Desktop")
 
     def open_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -399,8 +405,9 @@ class MainWindow(QMainWindow):
         if not self.document.is_modified:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved mask", f"The mask has changes that were not exported. {what} discards them. "
-            "Continue?", QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self, "Unsaved mask", f"The mask has changes that were neither sent nor exported. {what} "
+            "discards them. Continue?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         return answer == QMessageBox.StandardButton.Discard
 

@@ -178,7 +178,7 @@ def test_close_with_unsaved_mask_asks_and_cancel_keeps_window(qtbot, window: Mai
     drag(window.canvas, [(10, 10), (20, 20)])
     assert window.isWindowModified()
 
-    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "not exported" in text)
+    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "nor exported" in text)
     assert not window.close()
     assert window.isVisible()
 

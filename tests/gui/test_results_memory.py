@@ -270,7 +270,7 @@ def test_use_as_base_on_an_evicted_variant_loads_it_first(qtbot, library) -> Non
     assert strip.loading and strip.use_button.isEnabled() and not strip.pin_button.isEnabled()
     with qtbot.waitSignal(strip.use_as_base, timeout=5000) as blocker:
         qtbot.mouseClick(strip.use_button, Qt.MouseButton.LeftButton)
-    assert np.array_equal(qimage_to_array(blocker.args[0])[..., :3], _file_rgb(job[3].files.protected))
+    assert np.array_equal(qimage_to_array(blocker.args[0].image)[..., :3], _file_rgb(job[3].files.protected))
     assert strip.pin_button.isEnabled()
 
 

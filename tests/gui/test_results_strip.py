@@ -64,7 +64,7 @@ def test_toggle_raw_protected_and_use_as_base(qtbot) -> None:
     assert strip.protected_button.isChecked() and _center_colour(strip) == QColor("blue")
     with qtbot.waitSignal(strip.use_as_base) as blocker:
         qtbot.mouseClick(strip.use_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0].pixelColor(1, 1) == QColor("blue")
+    assert blocker.args[0].image.pixelColor(1, 1) == QColor("blue") and blocker.args[0].kind == "protected"
 
 
 def test_missing_protected_is_named_not_swapped_silently(qtbot) -> None:

@@ -147,18 +147,13 @@ def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tm
 def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, tmp_path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from inpaint_desktop.gui.editor.document import Document
     from inpaint_desktop.gui.send.new_from_prompt import NewFromPromptDialog
     from inpaint_desktop.gui.send.panel import OPENAI
-    from inpaint_desktop.gui.send.workflow import install_send_workflow
-    from tests.gui.test_send_workflow import Window
+    from tests.gui.editor_helpers import composed_app
 
-    window = Window()
-    qtbot.addWidget(window)
-    doc = Document()
-    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
-    flow.base_url = server.url
-    try:
+    for parts in composed_app(qtbot, tmp_path):
+        flow, doc = parts.send, parts.document
+        flow.base_url = server.url
         flow.panel.set_backend_choice(OPENAI)
         dialog = NewFromPromptDialog(flow)
         qtbot.addWidget(dialog)
@@ -169,7 +164,5 @@ def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, t
         assert server.requests[-1].json["prompt"] == "a lighthouse at dawn"
         assert dialog.choices.count() == 2 and dialog.open_button.isEnabled()
         qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: not doc.is_empty(), timeout=5000)
+        qtbot.waitUntil(lambda doc=doc: not doc.is_empty(), timeout=5000)
         assert doc.size() == (16, 16) and tuple(doc.image.array[0, 0, :3]) == (10, 200, 30)
-    finally:
-        flow.close()

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QUndoCommand
+
+if TYPE_CHECKING:
+    from inpaint_desktop.core.imaging import LoadedImage
 
 
 class PatchTarget(Protocol):
     """What a mask command writes into: the document's mask (kept abstract to avoid an import circle)."""
 
     def write_patch(self, rect: QRect, patch: np.ndarray) -> None: ...
+
+
+class ImageTarget(Protocol):
+    """What an image command swaps: the document's picture, mask and name."""
+
+    def swap_image(self, image: LoadedImage, mask: np.ndarray | None, *, path: Path | None,
+                   name: str | None) -> None: ...
+
+
+# A picture with its mask (None: a new empty mask), its file and its name.
+ImageState = tuple["LoadedImage", np.ndarray | None, Path | None, str | None]
 
 
 def changed_bbox(before: np.ndarray, after: np.ndarray) -> QRect:
@@ -52,3 +67,25 @@ class MaskPatchCommand(QUndoCommand):
     def undo(self) -> None:
         self._applied = False
         self._target.write_patch(self._rect, self._before)
+
+
+class ReplaceImageCommand(QUndoCommand):
+    """Continue from another picture (Use as new base); undo brings back the picture and its mask.
+
+    The mask edits made on the previous picture stay below this command on the stack, so undoing
+    further walks back through them.
+    """
+
+    def __init__(self, target: ImageTarget, before: ImageState, after: ImageState, text: str) -> None:
+        super().__init__(text)
+        self._target = target
+        self._before = before
+        self._after = after
+
+    def redo(self) -> None:
+        image, mask, path, name = self._after
+        self._target.swap_image(image, mask, path=path, name=name)
+
+    def undo(self) -> None:
+        image, mask, path, name = self._before
+        self._target.swap_image(image, mask, path=path, name=name)

@@ -9,11 +9,8 @@ from PySide6.QtGui import QImage
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.config import load_api_key, resolve_config
 from inpaint_desktop.backends import create_backend
-from inpaint_desktop.core.cost import CostEstimate, estimate_edit_cost
 from inpaint_desktop.core.imaging import LoadedImage, load_image
-from inpaint_desktop.core.models import CapabilityTable
 from inpaint_desktop.gui.common.qimage import array_to_qimage, qimage_to_array
-from inpaint_desktop.pipeline.job import EditParams
 
 
 def api_key_configured() -> bool:
@@ -30,24 +27,6 @@ def make_backend(choice: str, base_url: str | None, *, allow_insecure_http: bool
         return create_backend("local")
     config = resolve_config(base_url=base_url or None, allow_insecure_http=allow_insecure_http or None)
     return create_backend("openai", config)
-
-
-def estimate(params: EditParams, table: CapabilityTable, upload: tuple[int, int] | None,
-             references: list[tuple[int, int]], prompt: str) -> CostEstimate | None:
-    """The cost estimate of an edit, or None when the size or model has no price rule."""
-    sizes = ([upload] if upload else []) + references
-    try:
-        return estimate_edit_cost(
-            model=params.model, size=params.size, quality=params.quality, n=params.n,
-            partial_images=params.partial_images, input_sizes=sizes, prompt_chars=len(prompt), table=table,
-        )
-    except ValueError:
-        return None
-
-
-def image_array(loaded: LoadedImage) -> np.ndarray:
-    """The pixel array of a loaded image."""
-    return loaded.array
 
 
 def qimage_from_array(array: np.ndarray) -> QImage:

@@ -1,23 +1,29 @@
-"""Wires the Send workflow into a main window: panels, job queue, results, menu actions.
+"""The Send workflow: the Send, Jobs, References and Results panels around one job queue.
 
-``install_send_workflow(window, document)`` is the single integration point used by ``app.py``.
+It reads the editor's document, freezes it into a job, queues it and hands the variants to the
+results panel. What it needs from the window around it is declared in ``SendHost``; the window's
+composition (docks, menus) is in ``gui.wiring``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QWidget
 
 from inpaint_desktop.api.backend import Backend
+from inpaint_desktop.core.imaging import LoadedImage
 from inpaint_desktop.core.models import load_capabilities, looks_like_image_model
 from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
-from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.common.message_bar import Level
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.results.panel import BaseChoice, ResultsStrip
 from inpaint_desktop.gui.send.job_list import JobListPanel
 from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
 from inpaint_desktop.gui.send.panel import OFFLINE, OPENAI, SendPanel
@@ -25,16 +31,34 @@ from inpaint_desktop.gui.send.params import Caps, model_caps
 from inpaint_desktop.gui.send.references import ReferencesPanel
 from inpaint_desktop.gui.send.support import (
     api_key_configured,
-    estimate,
-    image_array,
     loaded_from_qimage,
     make_backend,
     qimage_from_array,
 )
 from inpaint_desktop.pipeline.job import JobSpec
+from inpaint_desktop.pipeline.preflight import Preflight, edit_preflight, offline_preflight
 from inpaint_desktop.pipeline.upload import plan_upload
 from inpaint_desktop.store.results import ResultsLibrary
-from inpaint_desktop.store.settings import Settings, load_settings, save_settings
+from inpaint_desktop.store.settings import Settings
+
+
+class SendHost(Protocol):
+    """What the Send workflow needs from the window around it (``MainWindow`` implements it)."""
+
+    def show_message(self, text: str, level: Level = "error", details: str | None = None) -> None: ...
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None: ...
+
+    def confirm_discard(self, what: str = ...) -> bool:
+        """Ask before replacing a mask with unsaved changes; True to go ahead."""
+        ...
+
+    def update_settings(self, **changes: object) -> None:
+        """Change and save user preferences (the window owns the settings file: one writer)."""
+        ...
+
+    def dialog_parent(self) -> QWidget: ...
+
 
 # Models listed by another copy of this app's own server (``inpaint-desktop serve``).
 OWN_SERVER = "inpaint-desktop"
@@ -45,11 +69,10 @@ PREFLIGHT_DELAY_MS = 200
 class SendWorkflow(QObject):
     """Owns the job queue and the Send-related panels of one window."""
 
-    def __init__(self, window: Any, document: Any, *, settings: Settings | None = None,
-                 library: ResultsLibrary | None = None) -> None:
-        super().__init__(window)
-        settings = settings if settings is not None else load_settings()
-        self.window, self.document, self.settings = window, document, settings
+    def __init__(self, host: SendHost, document: Document, loader: BackgroundLoader, *, settings: Settings,
+                 library: ResultsLibrary | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.host, self.document = host, document
         self.table = load_capabilities()
         self.models: dict[str, Caps] = model_caps(self.table)
         self.base_url: str | None = settings.base_url
@@ -65,12 +88,10 @@ class SendWorkflow(QObject):
         self.jobs_panel = JobListPanel(self.queue)
         self.session_cost = 0.0
         self._originals: dict[str, QImage | None] = {}
+        self._sources: dict[str, str] = {}  # job id -> the name of the picture it was sent from
         self._original_cache: tuple[object, QImage] | None = None
         self._models_from: set[str] = set()
-        self.loader = getattr(window, "loader", None) or BackgroundLoader(self)
-        self.docks: tuple[Any, Any] | None = None
-        self.results_dock: Any = None
-        self._shown = False
+        self.loader = loader
         if choice == OPENAI:
             self.refresh_models()
         self.queue.job_finished.connect(self._on_finished)
@@ -91,13 +112,12 @@ class SendWorkflow(QObject):
         document.image_changed.connect(self._schedule_cost)
         document.mask_changed.connect(self._schedule_cost)
         self.update_cost()
-        window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
 
     # -- backend --------------------------------------------------------------------------
-    def _backend_factory(self, choice: str):
+    def _backend_factory(self, choice: str) -> Callable[[], Backend]:
         def factory() -> Backend:
             # Read when the worker builds the backend, so a changed base URL takes effect.
             return make_backend(choice, self.base_url, allow_insecure_http=self.allow_insecure_http)
@@ -105,11 +125,10 @@ class SendWorkflow(QObject):
         return factory
 
     def _on_backend_changed(self, choice: str) -> None:
-        if hasattr(self, "queue"):
-            self.queue.set_backend_factory(self._backend_factory(choice))
-            self.update_cost()
-            if choice == OPENAI:
-                self.refresh_models()
+        self.queue.set_backend_factory(self._backend_factory(choice))
+        self.update_cost()
+        if choice == OPENAI:
+            self.refresh_models()
 
     def refresh_models(self) -> None:
         """Add the image models the server lists (``GET /v1/models``) to the model choice, once per URL.
@@ -141,17 +160,15 @@ class SendWorkflow(QObject):
 
         def failed(message: str, _details: str) -> None:
             self._models_from.discard(base_url)  # try again next time
-            status = getattr(self.window, "statusBar", None)
-            if callable(status):
-                status().showMessage(f"Could not list the server's models: {message}", 8000)
+            self.host.show_status(f"Could not list the server's models: {message}", 8000)
 
         self.loader.submit(fetch, done, failed)
 
     def open_api_settings(self) -> None:
         from inpaint_desktop.gui.send.api_settings import ApiSettingsDialog
 
-        dialog = ApiSettingsDialog(self.window if isinstance(self.window, QWidget) else None,
-                                   base_url=self.base_url, allow_insecure_http=self.allow_insecure_http)
+        dialog = ApiSettingsDialog(self.host.dialog_parent(), base_url=self.base_url,
+                                   allow_insecure_http=self.allow_insecure_http)
         if dialog.exec():
             self.base_url = dialog.base_url() or None
             self.allow_insecure_http = dialog.allow_insecure_http()
@@ -161,21 +178,11 @@ class SendWorkflow(QObject):
             self._on_backend_changed(self.panel.backend_choice())
 
     def _save_base_url(self) -> None:
-        changes = {"base_url": self.base_url, "allow_insecure_http": self.allow_insecure_http}
-        update = getattr(self.window, "update_settings", None)
-        if update is not None:  # the window owns the settings file: one writer, no lost changes
-            update(**changes)
-            return
-        try:
-            save_settings(load_settings().with_changes(**changes))
-        except OSError as exc:
-            self.message(f"Could not save the base URL: {exc}", "warning")
+        self.host.update_settings(base_url=self.base_url, allow_insecure_http=self.allow_insecure_http)
 
     # -- sending --------------------------------------------------------------------------
-    def message(self, text: str, level: str = "error", details: str = "") -> None:
-        bar = getattr(self.window, "message_bar", None)
-        if bar is not None:
-            bar.show_message(text, level, details)
+    def message(self, text: str, level: Level = "error", details: str = "") -> None:
+        self.host.show_message(text, level, details or None)
 
     def send(self) -> JobSpec | None:
         """Freeze the document, prompt and parameters into a job and queue it (GUI thread, cheap)."""
@@ -195,7 +202,7 @@ class SendWorkflow(QObject):
                              "warning")
                 return None
             mask = None
-        image = image_array(snap.image)
+        image = snap.image.array
         params = self.panel.params.params()
         plan = box = None
         if offline:
@@ -210,15 +217,18 @@ class SendWorkflow(QObject):
         spec = JobSpec(JobQueue.new_job_id(), "edit", prompt, params, image, mask,
                        self.references.files(), plan=plan, box=box,
                        source_bytes=snap.image.source_bytes)
-        self._originals[spec.job_id] = self._original_qimage(snap.image, image)
+        self._originals[spec.job_id] = self._original_qimage(snap.image)
+        self._sources[spec.job_id] = self.document.title
         self.queue.submit(spec)
         self.panel.remember_prompt(prompt)
+        # A mask that was sent is saved (with the job, in the results library): nothing to discard.
+        self.document.mark_saved()
         return spec
 
-    def _original_qimage(self, loaded: object, array: Any) -> QImage:
+    def _original_qimage(self, loaded: LoadedImage) -> QImage:
         # Jobs sent from the same photo share one copy of it (a 24 MP photo is ~100 MB as a QImage).
         if self._original_cache is None or self._original_cache[0] is not loaded:
-            self._original_cache = (loaded, qimage_from_array(array))
+            self._original_cache = (loaded, qimage_from_array(loaded.array))
         return self._original_cache[1]
 
     def is_offline(self) -> bool:
@@ -228,6 +238,8 @@ class SendWorkflow(QObject):
         """A generated image becomes the photo to paint on (decoded on the thread pool)."""
         from inpaint_desktop.gui.send.support import loaded_from_bytes
 
+        if not self.host.confirm_discard("Opening the generated image"):
+            return
         self.loader.submit(
             lambda: loaded_from_bytes(data), self.document.set_image,
             lambda msg, details: self.message(f"Could not open the result: {msg}", "error", details),
@@ -242,49 +254,15 @@ class SendWorkflow(QObject):
 
     def update_cost(self) -> None:
         """Refresh the preflight: what Send uploads and what it is estimated to cost."""
-        session = f"Session total: ${self.session_cost:.3f}"
-        if self.panel.backend_choice() == OFFLINE:
-            self.panel.set_cost_text("Free (offline)", session, self._offline_preflight())
-            return
-        params = self.panel.params.params()
-        refs = self._reference_sizes()
-        if self.document.is_empty():
-            self.panel.set_cost_text("Open a photo to see the cost", session)
-            return
-        width, height = self.document.size()
-        try:
-            plan, box = plan_upload(self.table.get(params.model), width, height, size=params.size,
-                                    mask=self.document.mask, crop=self.panel.crop.isChecked())
-        except ValueError as exc:
-            self.panel.set_cost_text("Cannot send", session, str(exc))
-            return
-        est = estimate(params, self.table, plan.upload, refs, self.panel.prompt_text())
-        if est is None or (est.total_usd == 0 and est.note.startswith("no price")):
-            text = "Cost: no price data for this model"
-            tip = est.note if est else ""
-        else:
-            text = f"Estimated ${est.total_usd:.3f}"
-            tip = (f"{est.input_tokens} input + {est.output_tokens} output tokens"
-                   + (f" ({est.note})" if est.note else ""))
-        parts = []
-        bw, bh = box[2] - box[0], box[3] - box[1]
-        what = f"{bw}x{bh} crop of the photo" if (bw, bh) != (width, height) else "the photo"
-        if plan.is_identity:
-            parts.append(f"Uploads {what} at {plan.upload[0]}x{plan.upload[1]}")
-        else:
-            parts.append(f"Uploads {what} fitted to {plan.upload[0]}x{plan.upload[1]} "
-                         "(results are mapped back to full size)")
-        parts.append("with the mask" if self.document.mask.any() else "without a mask (whole image)")
-        if refs:
-            parts.append(f"+ {len(refs)} reference image(s)")
-        parts.append(f"× {params.n} variant(s)")
-        self.panel.set_cost_text(text, session, " ".join(parts) + ".", tip)
+        self.panel.show_preflight(self.preflight(), f"Session total: ${self.session_cost:.3f}")
 
-    def _offline_preflight(self) -> str:
-        if self.document.is_empty():
-            return ""
-        width, height = self.document.size()
-        return f"Fills the painted area of the {width}x{height} photo on this computer; nothing is uploaded."
+    def preflight(self) -> Preflight:
+        photo = None if self.document.is_empty() else self.document.size()
+        if self.is_offline():
+            return offline_preflight(photo)
+        return edit_preflight(params=self.panel.params.params(), table=self.table, photo=photo,
+                              mask=self.document.mask, crop=self.panel.crop.isChecked(),
+                              references=self._reference_sizes(), prompt=self.panel.prompt_text())
 
     def _reference_sizes(self) -> list[tuple[int, int]]:
         sizes = []
@@ -308,7 +286,7 @@ class SendWorkflow(QObject):
         if job.spec.kind == "edit":
             # The strip holds the original from here on; the workflow forgets it.
             self.results.add_variants(job_id, outcome.variants, self._originals.pop(job_id, None),
-                                      job.spec.prompt)
+                                      job.spec.prompt, source=self._sources.pop(job_id, ""))
         rid = outcome.result.request_id
         cost_note = f", ${cost:.3f}" if cost else ""
         self.panel.cost.setToolTip(f"Last call: {len(outcome.variants)} image(s) in {outcome.elapsed_s:.1f} s"
@@ -316,6 +294,7 @@ class SendWorkflow(QObject):
 
     def _forget(self, job_id: str) -> None:
         self._originals.pop(job_id, None)
+        self._sources.pop(job_id, None)
 
     def _on_failed(self, job_id: str, failure: JobFailure) -> None:
         self._forget(job_id)
@@ -326,43 +305,20 @@ class SendWorkflow(QObject):
     def new_from_prompt(self) -> None:
         from inpaint_desktop.gui.send.new_from_prompt import NewFromPromptDialog
 
-        parent = self.window if isinstance(self.window, QWidget) else None
-        dialog = NewFromPromptDialog(self, parent)
+        dialog = NewFromPromptDialog(self, self.host.dialog_parent())
         dialog.show()
         self._new_dialog = dialog
 
-    def use_as_base(self, image: QImage) -> None:
-        """Keep iterating on a result: it becomes the photo to paint on (the mask starts empty)."""
-        confirm = getattr(self.window, "confirm_discard", None)
-        if confirm is not None and not confirm("Using the result as the new base"):
-            return
-        self.document.set_image(loaded_from_qimage(image))
+    def use_as_base(self, choice: BaseChoice) -> None:
+        """Keep iterating on a result: it becomes the picture to paint on, as one undoable step.
 
-    # -- lifetime -------------------------------------------------------------------------
-    def _proportion_docks(self) -> None:
-        """Give the Send panel most of the right column and the results a third of the height.
-
-        Dock sizes only take once the window has its real size, so this runs when it is first shown.
+        Asks first only when the mask has changes that were neither sent nor exported.
         """
-        if self.docks is None or self.results_dock is None:
+        if not self.host.confirm_discard("Using the result as the new base"):
             return
-        send, jobs = self.docks
-        height = self.window.height()
-        self.window.resizeDocks([send, jobs], [max(300, height - 220), 180], Qt.Orientation.Vertical)
-        self.window.resizeDocks([self.results_dock], [max(240, int(height * 0.42))], Qt.Orientation.Vertical)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Show and not self._shown:
-            self._shown = True
-            QTimer.singleShot(0, self._proportion_docks)
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            # The window may still refuse to close (unsaved mask); decide once it has.
-            QTimer.singleShot(0, self._close_if_hidden)
-        return False
-
-    def _close_if_hidden(self) -> None:
-        if not self.window.isVisible():
-            self.close()
+        self.document.replace_image(loaded_from_qimage(choice.image), name=choice.name)
+        # Nothing of the new base is unsaved yet (it is a saved result with an empty mask).
+        self.document.mark_saved()
 
     def close(self) -> None:
         self.queue.close()
@@ -370,45 +326,3 @@ class SendWorkflow(QObject):
 
 def _library(settings: Settings) -> ResultsLibrary:
     return ResultsLibrary(Path(settings.results_dir).expanduser() if settings.results_dir else None)
-
-
-def install_send_workflow(window: Any, document: Any, *, settings: Settings | None = None,
-                          library: ResultsLibrary | None = None) -> SendWorkflow:
-    """Add the Send, Jobs, Results and References panels, File > New from Prompt and Ctrl+Enter."""
-    flow = SendWorkflow(window, document, settings=settings, library=library)
-    right = Qt.DockWidgetArea.RightDockWidgetArea
-    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-    # The Send panel scrolls rather than squeezing its rows on short screens.
-    scroll = QScrollArea()
-    scroll.setObjectName("send_scroll")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(flow.panel)
-    scroll.setMinimumWidth(flow.panel.sizeHint().width() + 24)
-    send = window.add_side_panel(scroll, "Send", right)
-    jobs = window.add_side_panel(flow.jobs_panel, "Jobs", right)
-    refs = window.add_side_panel(flow.references, "Reference images", right)
-    if isinstance(window, QMainWindow):
-        window.tabifyDockWidget(jobs, refs)
-        jobs.raise_()
-        # The right column runs the full height; results sit under the canvas.
-        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        flow.docks = (send, jobs)
-    flow.results_dock = window.add_side_panel(flow.results, "Results", bottom)
-    send_action = QAction("Send", window)
-    send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-    send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    send_action.triggered.connect(flow.send)
-    window.addAction(send_action)
-    new_action = QAction("New from Prompt…", window)
-    new_action.setObjectName("new_from_prompt")
-    new_action.triggered.connect(flow.new_from_prompt)
-    menu_bar = window.menuBar()
-    file_menu = next((a.menu() for a in menu_bar.actions() if a.menu() and
-                      a.text().replace("&", "") == "File"), None)
-    if file_menu is None:
-        file_menu = menu_bar.addMenu("&File")
-    actions = file_menu.actions()
-    file_menu.insertAction(actions[1] if len(actions) > 1 else None, new_action)
-    flow.send_action, flow.new_action = send_action, new_action
-    return flow
