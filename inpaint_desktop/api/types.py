@@ -127,7 +127,7 @@ class ModelInfo:
     shutdown_date: datetime.date | None = None
 
 
-ProgressKind = Literal["upload", "waiting", "download", "partial", "retry"]
+ProgressKind = Literal["upload", "waiting", "download", "partial", "retry", "processing"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ class Progress:
     - download: ``done``/``total`` bytes received (``total`` 0 when unknown).
     - partial: a streamed preview; ``image`` holds its bytes, ``index`` its partial_image_index.
     - retry: the call failed and will be tried again; ``message`` says why and ``delay_s`` when.
+    - processing: the answer is in; variant ``done`` of ``total`` is being mapped, composited, saved.
     """
 
     kind: ProgressKind

@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -160,6 +160,10 @@ class FakeImagesServer:
         self.slow_seconds = 20.0
         self.partials = 2
         self.n_images_override: int | None = None
+        # When set, makes each returned image from the request (for example the upload, edited).
+        self.result_for: Callable[[Recorded], bytes] | None = None
+        # Set when a POST has been read completely: tests synchronise on it instead of sleeping.
+        self.request_received = threading.Event()
         self.arrivals: list[float] = []
         self.models: list[dict[str, Any]] = list(DEFAULT_MODELS)
         self.models_mode = "ok"  # "ok", "slow", "404" or "malformed"
@@ -283,6 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             rec.problems.append(f"unknown path {self.path}")
         self.owner.requests.append(rec)
+        self.owner.request_received.set()
         if rec.problems:
             self._send_json(*_error(400, "; ".join(rec.problems), type_="invalid_request_error",
                                     code="invalid_value"))
@@ -315,6 +320,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode in ("ok", "ok_text_out"):
             fmt = self._format(rec)
             image = RESULTS.get(fmt, RESULT_PNG)
+            if self.owner.result_for is not None:
+                image = self.owner.result_for(rec)
             data = [{"b64_json": base64.b64encode(image).decode()} for _ in range(self._n(rec))]
             usage = self._usage(text_out=120 if mode == "ok_text_out" else 0)
             self._send_json(200, {"created": 1_700_000_000, "data": data, "usage": usage,

@@ -11,8 +11,8 @@ from PySide6.QtCore import QThread
 
 from inpaint_desktop.api.errors import ServerError
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.fake_backends import EditOnlyBackend
 

@@ -9,9 +9,9 @@ from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QKeySequenc
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from inpaint_desktop.gui.compare import CompareMode
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.results_strip import ResultsStrip
+from inpaint_desktop.gui.results.compare import CompareMode
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.results.variant import Variant
 
 
 def _img(color: str) -> QImage:
@@ -64,7 +64,7 @@ def test_toggle_raw_protected_and_use_as_base(qtbot) -> None:
     assert strip.protected_button.isChecked() and _center_colour(strip) == QColor("blue")
     with qtbot.waitSignal(strip.use_as_base) as blocker:
         qtbot.mouseClick(strip.use_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0].pixelColor(1, 1) == QColor("blue")
+    assert blocker.args[0].image.pixelColor(1, 1) == QColor("blue") and blocker.args[0].kind == "protected"
 
 
 def test_missing_protected_is_named_not_swapped_silently(qtbot) -> None:

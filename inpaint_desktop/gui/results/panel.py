@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.panel_keys import PanelKeys
-from inpaint_desktop.gui.variant_store import ImageKind, VariantPixels, VariantStore
+from inpaint_desktop.gui.results.compare import CompareMode, CompareView, PendingImage
+from inpaint_desktop.gui.results.panel_keys import PanelKeys
+from inpaint_desktop.gui.results.variant import Variant
+from inpaint_desktop.gui.results.variant_store import ImageKind, VariantPixels, VariantStore
 
 _THUMB = 64
 _COLUMN_WIDTH = 128
@@ -43,16 +43,31 @@ _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
 @dataclass(frozen=True)
 class StripEntry:
-    """One variant in the session, with the original it was made from and the job's prompt."""
+    """One variant in the session, with the original it was made from and the job's prompt.
+
+    ``source`` names the picture the job was sent from (a file name, or an earlier result).
+    """
 
     job_id: str
     variant: Variant
     original: QImage | None
     prompt: str
+    source: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.job_id} #{self.variant.index + 1}"
+
+
+@dataclass(frozen=True)
+class BaseChoice:
+    """A shown result picked to continue from ("Use as new base"), with a name saying where it came from."""
+
+    image: QImage
+    name: str
+    job_id: str
+    index: int
+    kind: ImageKind
 
 
 @dataclass(frozen=True)
@@ -68,7 +83,7 @@ class Pinned:
 class ResultsStrip(QWidget):
     """Thumbnails of every variant of the session, the compare view and its actions."""
 
-    use_as_base = Signal(object)  # QImage
+    use_as_base = Signal(object)  # BaseChoice
     variant_selected = Signal(int)  # index into ``entries``
 
     def __init__(self, parent: QWidget | None = None, *, memory_budget: int | None = None) -> None:
@@ -203,7 +218,7 @@ class ResultsStrip(QWidget):
 
     # -- public API ----------------------------------------------------------------------
     def add_variants(self, job_id: str, variants: tuple[Variant, ...], original: QImage | None,
-                     prompt: str) -> None:
+                     prompt: str, *, source: str = "") -> None:
         """Add one job's variants at the top of the column and show the first of them.
 
         Their images are resident when they arrive; once saved, those outside the working set are
@@ -216,7 +231,7 @@ class ResultsStrip(QWidget):
         first_item: QListWidgetItem | None = None
         for row, v in enumerate(variants):
             index = len(self.entries)
-            self.entries.append(StripEntry(job_id, v, original, prompt))
+            self.entries.append(StripEntry(job_id, v, original, prompt, source))
             # The worker makes every thumbnail; without one, only pixels in memory are scaled here.
             small = v.thumb if v.thumb is not None else v.pixels.resident("fullsize") or QImage()
             icon = QIcon(QPixmap.fromImage(small.scaled(_THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
@@ -424,7 +439,11 @@ class ResultsStrip(QWidget):
         if entry is None:
             return
         if (image := self.shown_image()) is not None:
-            self.use_as_base.emit(image)
+            kind = self._kind(entry.variant)
+            what = "protected" if kind == "protected" else "raw"
+            origin = f" of {entry.source}" if entry.source else ""
+            name = f"variant {entry.variant.index + 1} ({what}){origin} · job {entry.job_id}"
+            self.use_as_base.emit(BaseChoice(image, name, entry.job_id, entry.variant.index, kind))
         elif self.loading:
             self._use_when_loaded = (entry.variant.pixels, self._kind(entry.variant))
             self.which.setText(self.which.text() + " · used as the new base once it has loaded")

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.canvas import Canvas
-from inpaint_desktop.gui.tools import BrushSettings
+from inpaint_desktop.gui.editor.canvas import Canvas
+from inpaint_desktop.gui.editor.tools import BrushSettings
 
 MIN_SIZE, MAX_SIZE = 1, 2000
 # Actions whose panel control is a slider rather than a button.
