@@ -31,6 +31,7 @@ class EditParams:
     background: str | None = None
     moderation: str | None = None
     input_fidelity: str | None = None
+    complexity: str | None = None
     partial_images: int = 0
 
     def as_dict(self) -> dict[str, object]:

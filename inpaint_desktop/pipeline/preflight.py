@@ -38,9 +38,26 @@ def estimate(params: EditParams, table: CapabilityTable, upload: tuple[int, int]
         return estimate_edit_cost(
             model=params.model, size=params.size, quality=params.quality, n=params.n,
             partial_images=params.partial_images, input_sizes=sizes, prompt_chars=len(prompt), table=table,
+            complexity=params.complexity,
         )
     except ValueError:
         return None
+
+
+def cost_text(est: CostEstimate | None) -> tuple[str, str]:
+    """The cost line and its tooltip: an amount, a lower bound ("at least"), or "unknown" and why.
+
+    Never "$0.000" for a paid model whose price or token rule is not known.
+    """
+    if est is None:
+        return "Cost unknown", "this size has no price rule"
+    if est.unknown:
+        return f"Cost unknown: {est.unknown}", est.unknown
+    tip = (f"{est.input_tokens} input + {est.output_tokens} output tokens"
+           + (f" ({est.note})" if est.note else ""))
+    if est.open_ended:
+        return f"Estimated at least ${est.total_usd:.3f} (upper end unknown)", tip
+    return f"Estimated ${est.total_usd:.3f}", tip
 
 
 def offline_preflight(photo: tuple[int, int] | None) -> Preflight:
@@ -65,13 +82,7 @@ def edit_preflight(
     except ValueError as exc:
         return Preflight("Cannot send", str(exc), problem=str(exc))
     est = estimate(params, table, plan.upload, references, prompt)
-    if est is None or (est.total_usd == 0 and est.note.startswith("no price")):
-        headline = "Cost: no price data for this model"
-        tip = est.note if est else ""
-    else:
-        headline = f"Estimated ${est.total_usd:.3f}"
-        tip = (f"{est.input_tokens} input + {est.output_tokens} output tokens"
-               + (f" ({est.note})" if est.note else ""))
+    headline, tip = cost_text(est)
     parts = []
     bw, bh = box[2] - box[0], box[3] - box[1]
     what = f"{bw}x{bh} crop of the photo" if (bw, bh) != (width, height) else "the photo"

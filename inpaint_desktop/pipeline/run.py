@@ -27,7 +27,13 @@ from inpaint_desktop.api.types import (
 from inpaint_desktop.core.cost import cost_from_usage
 from inpaint_desktop.pipeline.job import JobSpec
 from inpaint_desktop.pipeline.upload import build_request
-from inpaint_desktop.pipeline.variants import UndecodableResultError, VariantImages, process_variant
+from inpaint_desktop.pipeline.variants import (
+    Decoder,
+    UndecodableResultError,
+    VariantImages,
+    decode_result,
+    process_variant,
+)
 from inpaint_desktop.store.results import SavedVariant
 
 
@@ -120,6 +126,7 @@ def _response_meta(spec: JobSpec, result: ImageResult, backend: str, elapsed: fl
 def run_job(
     spec: JobSpec, backend: Backend, *, sink: ResultSink | None, cancel: CancelToken,
     progress: ProgressCallback | None = None, on_variant: VariantCallback | None = None,
+    decode: Decoder = decode_result,
 ) -> JobReport:
     """Run ``spec`` on ``backend`` and save every image to ``sink``.
 
@@ -146,7 +153,7 @@ def run_job(
         try:
             # After a cancel the images are still kept (they were paid for), but the local work
             # (mapping, compositing) stops: they are saved as returned.
-            images = process_variant(i, data, spec, stop=lambda: cancel.cancelled)
+            images = process_variant(i, data, spec, stop=lambda: cancel.cancelled, decode=decode)
         except UndecodableResultError as exc:
             failures.append(f"variant {i + 1}: {exc}")
             continue

@@ -44,7 +44,8 @@ def build_request(spec: JobSpec) -> tuple[EditRequest | GenerateRequest, bytes |
         return GenerateRequest(
             prompt=spec.prompt, model=p.model, n=p.n, size=size, quality=p.quality,
             output_format=p.output_format, output_compression=p.output_compression,
-            background=p.background, moderation=p.moderation, stream=stream, partial_images=partials,
+            background=p.background, moderation=p.moderation, complexity=p.complexity, stream=stream,
+            partial_images=partials,
         ), None
     if spec.image is None or spec.upload_box is None:
         raise ValueError("an edit needs a photo")
@@ -65,6 +66,6 @@ def build_request(spec: JobSpec) -> tuple[EditRequest | GenerateRequest, bytes |
         prompt=spec.prompt, model=p.model, n=p.n, size=size, quality=p.quality,
         output_format=p.output_format, output_compression=p.output_compression,
         background=p.background, moderation=p.moderation, input_fidelity=p.input_fidelity,
-        stream=stream, partial_images=partials,
+        complexity=p.complexity, stream=stream, partial_images=partials,
     )
     return request, mask_png

@@ -64,16 +64,21 @@ def _never() -> bool:
     return False
 
 
+Decoder = Callable[[bytes], np.ndarray]
+
+
 def process_variant(
     index: int, data: bytes, spec: JobSpec, *, encode: bool = True, stop: Callable[[], bool] = _never,
+    decode: Decoder = decode_result,
 ) -> VariantImages:
     """Decode one returned image and build its full-size and protected versions for ``spec``.
 
     ``encode`` also makes the PNG files the results library stores. ``stop`` is asked between the
     steps (mapping, compositing, encoding); once it says yes, the image is returned as it came back,
-    with ``complete`` False.
+    with ``complete`` False. ``decode`` turns the returned bytes into pixels (the GUI passes one that
+    also draws SVG, which Pillow cannot).
     """
-    raw = decode_result(data)
+    raw = decode(data)
     if spec.kind != "edit" or spec.image is None or spec.upload_box is None:
         return VariantImages(index, data, raw, raw)
     if stop():

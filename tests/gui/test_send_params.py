@@ -10,7 +10,9 @@ MODELS = {
                                            "moderation"})),
     "gpt-image-1-mini": Caps(id="gpt-image-1-mini", sizes=("auto", "1024x1024"), qualities=("low", "high"),
                              params=frozenset({"input_fidelity", "output_compression"}), max_n=4,
-                             backgrounds=(), deprecated="2026-12-01"),
+                             backgrounds=(), input_fidelities=("low",),
+                             note="shuts down 2026-12-01 (in 11 days); use gpt-image-2.6-flare instead",
+                             shutdown_date="2026-12-01"),
 }
 
 
@@ -31,7 +33,9 @@ def test_panel_follows_model_capabilities(qtbot) -> None:
     assert panel.n.maximum() == 4
     assert panel.is_row_visible("input_fidelity") and not panel.is_row_visible("moderation")
     assert not panel.is_row_visible("background")
-    assert "Deprecated" in panel.note.text()
+    assert panel.note.text() == ("gpt-image-1-mini shuts down 2026-12-01 (in 11 days); "
+                                 "use gpt-image-2.6-flare instead")
+    assert panel.model.currentText() == "gpt-image-1-mini (shuts down 2026-12-01)"
     p = panel.params()
     assert p.model == "gpt-image-1-mini" and p.moderation is None and p.input_fidelity == "low"
 

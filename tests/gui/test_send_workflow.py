@@ -44,8 +44,9 @@ def test_offline_default_and_banner(setup) -> None:
     from inpaint_desktop.gui.send.panel import OPENAI
 
     flow.panel.set_backend_choice(OPENAI)
-    assert combo.currentData() == "gpt-image-2" and "offline-telea" not in [
-        combo.itemData(i) for i in range(combo.count())]
+    # The model table names the default model (not a string in the GUI).
+    assert combo.currentData() == flow.table.default_model == "gpt-image-2.6-sunburst"
+    assert "offline-telea" not in [combo.itemData(i) for i in range(combo.count())]
     assert flow.panel.offline_banner.isHidden()
 
 
@@ -178,7 +179,7 @@ def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> N
 
 
 def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> None:
-    """Against the app's own server: its fill methods become models; chat models stay out."""
+    """Against the app's own server: its list decides what is offered (its fill methods)."""
     from inpaint_desktop.gui.send.panel import OPENAI
     from inpaint_desktop.server.app import ServerSettings
     from inpaint_desktop.server.run import ServerThread
@@ -191,4 +192,6 @@ def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> Non
             assert flow.panel.backend_choice() == OPENAI
             combo = flow.panel.params.model
             qtbot.waitUntil(lambda combo=combo: combo.findData("offline-telea") >= 0, timeout=10000)
-            assert combo.currentData() == "gpt-image-2"  # the choice is kept
+            offered = [combo.itemData(i) for i in range(combo.count())]
+            assert offered and all(m.startswith("offline-") for m in offered)
+            assert combo.currentData() == offered[0]  # the table's default is not on that server

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
 from inpaint_desktop.api.types import CancelToken, ImageResult, Progress
+from inpaint_desktop.gui.common.vector import decode_generated
 from inpaint_desktop.gui.results.variant import Variant, decode_bytes, variant_from_output
 from inpaint_desktop.gui.results.variant_store import release_if_big_job
 from inpaint_desktop.pipeline.job import JobSpec
@@ -137,7 +138,7 @@ class JobWorker(QObject):
                 self._backend = self._factory()
             backend = self._backend
             report_ = run_job(spec, backend, sink=self._library, cancel=token, progress=report,
-                              on_variant=keep)
+                              on_variant=keep, decode=decode_generated)
         except CancelledError:
             self.cancelled.emit(job_id)
             return

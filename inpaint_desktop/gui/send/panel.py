@@ -35,7 +35,8 @@ class SendPanel(QWidget):
     backend_changed = Signal(str)
     settings_requested = Signal()
 
-    def __init__(self, models: dict[str, Caps], parent: QWidget | None = None) -> None:
+    def __init__(self, models: dict[str, Caps], parent: QWidget | None = None, *,
+                 default_model: str | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -72,7 +73,7 @@ class SendPanel(QWidget):
 
         self._api_models = models
         self._offline_models: dict[str, Caps] | None = None
-        self.params = ParamsPanel(models, self)
+        self.params = ParamsPanel(models, self, default=default_model)
         layout.addWidget(self.params)
         self.crop = QCheckBox("Crop to mask (full resolution)", objectName="crop_to_mask")
         self.crop.setToolTip(

@@ -7,6 +7,7 @@ composition (docks, menus) is in ``gui.wiring``.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +18,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inpaint_desktop.api.backend import Backend
+from inpaint_desktop.api.config import DEFAULT_BASE_URL, is_openai_url
+from inpaint_desktop.core.availability import ModelOffer, offer_models
 from inpaint_desktop.core.imaging import LoadedImage
-from inpaint_desktop.core.models import load_capabilities, looks_like_image_model
 from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
 from inpaint_desktop.gui.common.message_bar import Level
@@ -30,7 +32,9 @@ from inpaint_desktop.gui.send.panel import OFFLINE, OPENAI, SendPanel
 from inpaint_desktop.gui.send.params import Caps, model_caps
 from inpaint_desktop.gui.send.references import ReferencesPanel
 from inpaint_desktop.gui.send.support import (
+    ServerModels,
     api_key_configured,
+    list_image_models,
     loaded_from_qimage,
     make_backend,
     qimage_from_array,
@@ -40,6 +44,7 @@ from inpaint_desktop.pipeline.preflight import Preflight, edit_preflight, offlin
 from inpaint_desktop.pipeline.upload import plan_upload
 from inpaint_desktop.store.results import ResultsLibrary
 from inpaint_desktop.store.settings import Settings
+from inpaint_desktop.store.user_models import load_model_table
 
 
 class SendHost(Protocol):
@@ -60,8 +65,6 @@ class SendHost(Protocol):
     def dialog_parent(self) -> QWidget: ...
 
 
-# Models listed by another copy of this app's own server (``inpaint-desktop serve``).
-OWN_SERVER = "inpaint-desktop"
 # The preflight follows the mask while painting, at most this often (ms).
 PREFLIGHT_DELAY_MS = 200
 
@@ -73,11 +76,15 @@ class SendWorkflow(QObject):
                  library: ResultsLibrary | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.host, self.document = host, document
-        self.table = load_capabilities()
-        self.models: dict[str, Caps] = model_caps(self.table)
+        # The packaged model table with the user's models.json over it (problems reported below).
+        self.table = load_model_table()
         self.base_url: str | None = settings.base_url
         self.allow_insecure_http = settings.allow_insecure_http
-        self.panel = SendPanel(self.models)
+        # The configured server's image models and their shutdown dates, once it has listed them.
+        self._server_models: ServerModels | None = None
+        self.offers: list[ModelOffer] = self._offers()
+        self.models: dict[str, Caps] = model_caps(self.table, offers=self.offers)
+        self.panel = SendPanel(self.models, default_model=self.table.default_model)
         self.references = ReferencesPanel()
         self.results = ResultsStrip()
         # Offline unless a key or a server is configured: a fresh machine does its main job at once.
@@ -112,6 +119,8 @@ class SendWorkflow(QObject):
         document.image_changed.connect(self._schedule_cost)
         document.mask_changed.connect(self._schedule_cost)
         self.update_cost()
+        if self.table.problems:
+            self._report_table_problems()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
@@ -120,9 +129,28 @@ class SendWorkflow(QObject):
     def _backend_factory(self, choice: str) -> Callable[[], Backend]:
         def factory() -> Backend:
             # Read when the worker builds the backend, so a changed base URL takes effect.
-            return make_backend(choice, self.base_url, allow_insecure_http=self.allow_insecure_http)
+            return make_backend(choice, self.base_url, allow_insecure_http=self.allow_insecure_http,
+                                capabilities=self.table)
 
         return factory
+
+    def _report_table_problems(self) -> None:
+        problems = self.table.problems
+        where = problems[0].file
+        self.message(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} of {where} could not be "
+                     "used; the rest of it and the built-in model table are.", "warning",
+                     "\n".join(str(p) for p in problems))
+
+    def _offers(self) -> list[ModelOffer]:
+        """The models to offer now: shutdown dates (OpenAI's API) and the server's own list applied."""
+        official = is_openai_url(self.base_url or DEFAULT_BASE_URL)
+        return offer_models(self.table, self._server_models, official=official, today=_dt.date.today())
+
+    def _apply_offers(self) -> None:
+        self.offers = self._offers()
+        self.models = model_caps(self.table, offers=self.offers)
+        self.panel.set_api_models(self.models)
+        self.update_cost()
 
     def _on_backend_changed(self, choice: str) -> None:
         self.queue.set_backend_factory(self._backend_factory(choice))
@@ -131,38 +159,32 @@ class SendWorkflow(QObject):
             self.refresh_models()
 
     def refresh_models(self) -> None:
-        """Add the image models the server lists (``GET /v1/models``) to the model choice, once per URL.
+        """Read the server's model list (``GET /v1/models``) in the background, once per URL.
 
-        Only for a configured server (a gateway, a colleague's server, ``inpaint-desktop serve``): the
-        official API's image models are in the capability table already. Runs in the background; a
-        server that cannot be reached keeps the built-in table.
+        Its ids and shutdown dates decide what is offered (see ``core.availability``). OpenAI's own
+        list needs a key; a server that is slow, has no list or sends a malformed one leaves the
+        table's view in place and a quiet note in the status bar.
         """
         base_url = self.base_url
-        if not base_url or base_url in self._models_from:
+        url = base_url or DEFAULT_BASE_URL
+        if url in self._models_from or (is_openai_url(url) and not api_key_configured()):
             return
-        self._models_from.add(base_url)
+        self._models_from.add(url)
+        allow_insecure_http = self.allow_insecure_http
 
-        def fetch() -> list[str]:
-            backend = make_backend(OPENAI, base_url, allow_insecure_http=self.allow_insecure_http)
-            try:
-                return [m.id for m in backend.list_models()
-                        if looks_like_image_model(m.id) or m.owned_by == OWN_SERVER]
-            finally:
-                backend.close()
-
-        def done(ids: list[str]) -> None:
+        def done(models: ServerModels) -> None:
             if base_url != self.base_url:
                 return  # the URL changed meanwhile; that URL's own refresh will follow
-            self.table = load_capabilities().with_ids(ids, keep_all=True)
-            self.models = model_caps(self.table)
-            self.panel.set_api_models(self.models)
-            self.update_cost()
+            self._server_models = models
+            self._apply_offers()
 
         def failed(message: str, _details: str) -> None:
-            self._models_from.discard(base_url)  # try again next time
-            self.host.show_status(f"Could not list the server's models: {message}", 8000)
+            self._models_from.discard(url)  # try again next time
+            self.host.show_status("The server's model list is not available; the built-in list is used "
+                                  f"({message})", 8000)
 
-        self.loader.submit(fetch, done, failed)
+        self.loader.submit(lambda: list_image_models(base_url, allow_insecure_http=allow_insecure_http),
+                           done, failed)
 
     def open_api_settings(self) -> None:
         from inpaint_desktop.gui.send.api_settings import ApiSettingsDialog
@@ -170,9 +192,13 @@ class SendWorkflow(QObject):
         dialog = ApiSettingsDialog(self.host.dialog_parent(), base_url=self.base_url,
                                    allow_insecure_http=self.allow_insecure_http)
         if dialog.exec():
+            changed = (dialog.base_url() or None) != self.base_url
             self.base_url = dialog.base_url() or None
             self.allow_insecure_http = dialog.allow_insecure_http()
             self._save_base_url()
+            if changed:
+                self._server_models = None  # that list belonged to the other server
+                self._apply_offers()
             if api_key_configured() or self.base_url:
                 self.panel.set_backend_choice(OPENAI)
             self._on_backend_changed(self.panel.backend_choice())
