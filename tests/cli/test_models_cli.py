@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import socket
 from collections.abc import Iterator
@@ -15,21 +14,14 @@ from inpaint_desktop.store.user_models import user_models_path
 from tests.api.fake_server import RESULT_GIF, RESULT_SVG, FakeImagesServer, serve
 from tests.api.test_client import rgba_mask
 from tests.conftest import DATA
+from tests.dates import fixed_date
 
 KEY = "sk-test-CLI-MODELS-0123456789"
 OPENAI = "https://api.openai.com/v1"
 
 
-class _Dec2(dt.date):
-    @classmethod
-    def today(cls) -> _Dec2:
-        return cls(2026, 12, 2)
-
-
-class _Nov20(dt.date):
-    @classmethod
-    def today(cls) -> _Nov20:
-        return cls(2026, 11, 20)
+_Dec2 = fixed_date(2026, 12, 2)
+_Nov20 = fixed_date(2026, 11, 20)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ server stands in for OpenAI's API where a test says so.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import types
 from collections.abc import Iterator
@@ -22,13 +21,10 @@ from inpaint_desktop.gui.send.panel import OPENAI
 from inpaint_desktop.store.settings import Settings, save_settings
 from inpaint_desktop.store.user_models import user_models_path
 from tests.api.fake_server import RESULT_GIF, RESULT_SVG, FakeImagesServer, serve
+from tests.dates import fixed_date
 from tests.gui.editor_helpers import composed_app
 
-
-class _Nov20(dt.date):
-    @classmethod
-    def today(cls) -> _Nov20:
-        return cls(2026, 11, 20)
+_Nov20 = fixed_date(2026, 11, 20)
 
 
 @pytest.fixture
