@@ -223,7 +223,8 @@ def test_layout_fits_a_short_bottom_dock_and_a_tall_floating_one(qtbot) -> None:
 def test_the_panel_follows_its_model(qtbot) -> None:
     """Selection, raw/protected and the pinned A live in the model; the widgets show what it says."""
     strip = _strip(qtbot)
-    strip.add_variants("job1", (_variant(0, "red", "blue"), _variant(1, "yellow", "cyan")), _img("green"), "p")
+    variants = (_variant(0, "red", "blue"), _variant(1, "yellow", "cyan"))
+    strip.add_variants("job1", variants, _img("green"), "p")
     model = strip.model
     assert model.selection == 0 and strip.thumbs.currentItem().text().endswith("#1")
     model.select(1)
