@@ -99,5 +99,5 @@ def composed_app(qtbot, tmp_path: Path, *, autosave: Path | None = None) -> Iter
     qtbot.waitUntil(lambda: window.mask_ops.pending == 0 and window.opener.pending == 0, timeout=10000)
     window.document.mark_saved()  # closing must never wait for a click on "Unsaved mask"
     window.close()
-    qtbot.waitUntil(lambda: not parts.send.queue.thread.isRunning(), timeout=10000)
+    qtbot.waitUntil(lambda: not parts.send.queue.worker_thread.isRunning(), timeout=10000)
     window.deleteLater()

@@ -59,7 +59,7 @@ def queue_factory(qtbot, tmp_path: Path):
     yield make
     for q in queues:
         assert q.close()
-        assert not q.thread.isRunning()
+        assert not q.worker_thread.isRunning()
 
 
 def test_jobs_run_in_submission_order_and_save(qtbot, queue_factory, tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_close_leaves_no_thread_running(qtbot, tmp_path: Path) -> None:
     job = q.submit(_spec("slow"))
     qtbot.waitUntil(lambda: job.state is JobState.RUNNING, timeout=3000)
     assert q.close(3000)
-    assert not q.thread.isRunning()
-    assert isinstance(q.thread, QThread)
+    assert not q.worker_thread.isRunning()
+    assert isinstance(q.worker_thread, QThread)
 
 
 def test_unwritable_results_dir_is_reported_and_result_still_shown(qtbot, tmp_path: Path) -> None:

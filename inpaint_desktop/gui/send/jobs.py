@@ -190,11 +190,11 @@ class JobQueue(QObject):
         super().__init__(parent)
         self.jobs: dict[str, Job] = {}
         self.library = library or ResultsLibrary()
-        self.thread = QThread()
-        self.thread.setObjectName("inpaint-job-worker")
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("inpaint-job-worker")
         self.worker = JobWorker(backend_factory, self.library)
-        self.worker.moveToThread(self.thread)
-        self.thread.finished.connect(self.worker.deleteLater)
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.finished.connect(self.worker.deleteLater)
         self._submit.connect(self.worker.run_job)
         self._set_factory.connect(self.worker.set_backend_factory)
         self._shutdown.connect(self.worker.shutdown)
@@ -204,7 +204,7 @@ class JobQueue(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
-        self.thread.start()
+        self.worker_thread.start()
         self._closed = False
         # Elapsed-time labels need a tick while anything runs.
         self._ticker = QTimer(self)
@@ -249,7 +249,7 @@ class JobQueue(QObject):
         for job in self.active():
             job.token.cancel()
         self._shutdown.emit()
-        return self.thread.wait(timeout_ms)
+        return self.worker_thread.wait(timeout_ms)
 
     # -- worker signals (GUI thread) --
     def _live(self, job_id: str) -> Job | None:

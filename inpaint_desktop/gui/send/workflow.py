@@ -25,7 +25,8 @@ from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
 from inpaint_desktop.gui.common.message_bar import Level
 from inpaint_desktop.gui.editor.document import Document
-from inpaint_desktop.gui.results.panel import BaseChoice, ResultsStrip
+from inpaint_desktop.gui.results.model import BaseChoice
+from inpaint_desktop.gui.results.panel import ResultsStrip
 from inpaint_desktop.gui.send.job_list import JobListPanel
 from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
 from inpaint_desktop.gui.send.panel import OFFLINE, OPENAI, SendPanel
