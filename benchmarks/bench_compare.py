@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _photo(width: int, height: int, seed: int):
-    from inpaint_desktop.gui.qimage_utils import array_to_qimage
+    from inpaint_desktop.gui.common.qimage import array_to_qimage
 
     rng = np.random.default_rng(seed)
     return array_to_qimage(rng.integers(0, 255, (height, width, 3), np.uint8))
@@ -21,7 +21,7 @@ def _photo(width: int, height: int, seed: int):
 def _view(mode):
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.compare import CompareView
+    from inpaint_desktop.gui.results.compare import CompareView
 
     app = QApplication.instance() or QApplication([])
     view = CompareView()
@@ -42,7 +42,7 @@ def _wheel_zoom(width: int, height: int) -> tuple[float, float]:
     from PySide6.QtGui import QWheelEvent
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.compare import CompareMode
+    from inpaint_desktop.gui.results.compare import CompareMode
 
     app, view = _view(CompareMode.SIDE_BY_SIDE)
     view.set_images(_photo(width, height, 1), _photo(width, height, 2))
@@ -74,7 +74,7 @@ def _divider_drag(width: int, height: int) -> float:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.compare import CompareMode
+    from inpaint_desktop.gui.results.compare import CompareMode
 
     app, view = _view(CompareMode.SWIPE)
     view.set_images(_photo(width, height, 1), _photo(width, height, 2))
@@ -106,7 +106,7 @@ def _divider_drag(width: int, height: int) -> float:
 
 def _switch_variant(width: int, height: int) -> float:
     """New variant shown: first conversion to a pixmap and first paint, per switch (median of 5)."""
-    from inpaint_desktop.gui.compare import CompareMode
+    from inpaint_desktop.gui.results.compare import CompareMode
 
     app, view = _view(CompareMode.SIDE_BY_SIDE)
     original = _photo(width, height, 0)

@@ -16,8 +16,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def _canvas(width: int, height: int):
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.canvas import Canvas
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.canvas import Canvas
+    from inpaint_desktop.gui.editor.document import Document
 
     app = QApplication.instance() or QApplication([])
     doc = Document()
@@ -40,7 +40,7 @@ def _move_median(width: int, height: int, events: int = 200) -> float:
     from PySide6.QtGui import QMouseEvent
 
     app, canvas = _canvas(width, height)
-    from inpaint_desktop.gui.tools import BrushSettings
+    from inpaint_desktop.gui.editor.tools import BrushSettings
 
     canvas.set_brush(BrushSettings(size=40, hardness=0.7))
     left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
@@ -98,7 +98,7 @@ def _stroke_memory_mb() -> tuple[float, float | None]:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.tools import BrushSettings
+    from inpaint_desktop.gui.editor.tools import BrushSettings
 
     app, canvas = _canvas(6000, 4000)
     canvas.set_brush(BrushSettings(size=200, hardness=1.0))

@@ -76,9 +76,9 @@ def run() -> list[dict]:
     from PySide6.QtWidgets import QApplication
 
     from inpaint_desktop.api.types import ImageFile
-    from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-    from inpaint_desktop.gui.jobs import JobQueue
-    from inpaint_desktop.gui.send_support import make_backend
+    from inpaint_desktop.gui.send.jobs import JobQueue
+    from inpaint_desktop.gui.send.support import make_backend
+    from inpaint_desktop.pipeline.job import EditParams, JobSpec
     from inpaint_desktop.store.results import ResultsLibrary
 
     app = QApplication.instance() or QApplication([])

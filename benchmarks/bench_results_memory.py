@@ -55,7 +55,8 @@ def _templates(folder: Path):
     """Saved files for one variant and QImages to copy for each arriving variant."""
     from PIL import Image
 
-    from inpaint_desktop.gui.job_payload import encode_png, thumbnail, to_qimage
+    from inpaint_desktop.core.imaging import encode_png
+    from inpaint_desktop.gui.results.variant import thumbnail, to_qimage
 
     full = _photo_like(1)
     protected = full.copy()
@@ -70,8 +71,8 @@ def _templates(folder: Path):
 
 def _job(folder: Path, job: int, templates) -> tuple:
     """One job's variants as the worker hands them over: own pixels, saved files attached."""
-    from inpaint_desktop.gui.job_payload import Variant
-    from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
+    from inpaint_desktop.gui.results.variant import Variant
+    from inpaint_desktop.gui.results.variant_store import VariantFiles, release_if_big_job
 
     raw_png, raw_q, full_q, protected_q, thumb = templates
     directory = folder / f"job-{job}"
@@ -118,7 +119,7 @@ def _show_evicted(app, strip, index: int) -> tuple[float, float, float]:
 def run() -> list[dict]:
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.results_strip import ResultsStrip
+    from inpaint_desktop.gui.results.panel import ResultsStrip
 
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="bench-results-memory-"))
@@ -130,7 +131,7 @@ def run() -> list[dict]:
         strip.show()
         app.processEvents()
         before = _rss_bytes()
-        from inpaint_desktop.gui.job_payload import to_qimage
+        from inpaint_desktop.gui.results.variant import to_qimage
 
         original = to_qimage(_photo_like(0))  # shared by all jobs of the photo, as in the app
         peak = 0

@@ -21,23 +21,14 @@ def run_app(image: str | None, mask: str | None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from inpaint_desktop.gui.document import Document
-    from inpaint_desktop.gui.main_window import MainWindow
+    from inpaint_desktop.gui.wiring import compose_app
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Inpaint Desktop")
     app.setOrganizationName("InpaintDesktop")
     app.setOrganizationDomain("inpaint-desktop.invalid")
-    document = Document()
-    window = MainWindow(document)
-    from inpaint_desktop.gui.send_workflow import install_send_workflow
-
-    flow = install_send_workflow(window, document, settings=window.settings)
-    from inpaint_desktop.gui.autosave import install_autosave
-
-    _autosaver, recovery = install_autosave(
-        window, document, prompt=flow.panel.prompt_text, set_prompt=flow.panel.prompt.setPlainText
-    )
+    parts = compose_app()
+    window, recovery = parts.window, parts.recovery
     window.show()
     if image:
         window.open_path(Path(image), mask=Path(mask) if mask else None)

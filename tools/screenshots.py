@@ -30,15 +30,12 @@ def _paint(window, points: list[tuple[float, float]]) -> None:
 def main(names: list[str]) -> int:
     os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="inpaint-shots-"))
     from inpaint_desktop.core.imaging import load_image
-    from inpaint_desktop.gui.document import Document
-    from inpaint_desktop.gui.main_window import MainWindow
-    from inpaint_desktop.gui.send_workflow import install_send_workflow
+    from inpaint_desktop.gui.wiring import compose_app
 
     app = QApplication([])
     app.setApplicationName("Inpaint Desktop")
-    document = Document()
-    window = MainWindow(document)
-    flow = install_send_workflow(window, document)
+    parts = compose_app()
+    document, window, flow = parts.document, parts.window, parts.send
     window.resize(1400, 900)
     window.show()
     source = ROOT / "tests" / "data" / "coffee.png"
@@ -61,7 +58,7 @@ def main(names: list[str]) -> int:
         def shots() -> None:
             grab("send")
             if "compare" in wanted:
-                from inpaint_desktop.gui.compare import CompareMode
+                from inpaint_desktop.gui.results.compare import CompareMode
 
                 flow.results.set_mode(CompareMode.SWIPE)
                 flow.results.viewer.set_divider(0.45)
@@ -73,7 +70,7 @@ def main(names: list[str]) -> int:
     def paint_and_grab() -> None:
         window.canvas.fit()
         # The spoon on the saucer, right of the cup.
-        from inpaint_desktop.gui.tools import BrushSettings
+        from inpaint_desktop.gui.editor.tools import BrushSettings
 
         window.canvas.set_brush(BrushSettings(size=30, hardness=0.8))
         _paint(window, [(413, 62), (410, 90), (406, 118)])  # handle above the cup's rim

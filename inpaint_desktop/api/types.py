@@ -118,7 +118,7 @@ class ModelInfo:
     description: str = ""
 
 
-ProgressKind = Literal["upload", "waiting", "download", "partial", "retry"]
+ProgressKind = Literal["upload", "waiting", "download", "partial", "retry", "processing"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ class Progress:
     - download: ``done``/``total`` bytes received (``total`` 0 when unknown).
     - partial: a streamed preview; ``image`` holds its bytes, ``index`` its partial_image_index.
     - retry: the call failed and will be tried again; ``message`` says why and ``delay_s`` when.
+    - processing: the answer is in; variant ``done`` of ``total`` is being mapped, composited, saved.
     """
 
     kind: ProgressKind

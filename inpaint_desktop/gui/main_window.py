@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.canvas import Canvas, MaskView
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.loader import BackgroundLoader
-from inpaint_desktop.gui.mask_ops import MaskOperations
-from inpaint_desktop.gui.message_bar import MessageBar
-from inpaint_desktop.gui.opening import Opener
-from inpaint_desktop.gui.tool_panel import ToolPanel, choose_overlay_color
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.common.message_bar import Level, MessageBar
+from inpaint_desktop.gui.editor.canvas import Canvas, MaskView
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.editor.mask_ops import MaskOperations
+from inpaint_desktop.gui.editor.opening import Opener
+from inpaint_desktop.gui.editor.tool_panel import ToolPanel, choose_overlay_color
+from inpaint_desktop.gui.editor.tools import BrushSettings, ToolKind
 from inpaint_desktop.store.settings import Settings, load_settings, save_settings
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | list[str] | None
@@ -55,7 +55,10 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(document)
         self.message_bar = MessageBar()
         self.mask_ops = MaskOperations(document, self.loader, self.message_bar, self)
-        self.opener = Opener(self)
+        self.opener = Opener(
+            document, self.loader, self.message_bar, confirm_discard=self.confirm_discard,
+            show_status=self.show_status, import_mask=self.mask_ops.import_mask, parent=self,
+        )
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -105,6 +108,19 @@ class MainWindow(QMainWindow):
         self.settings = self.settings.with_changes(**changes)
         self.save_settings()
 
+    # -- what panels need from the window (send.workflow.SendHost) ---------------------------
+    def show_message(self, text: str, level: Level = "error", details: str | None = None) -> None:
+        self.message_bar.show_message(text, level, details)
+
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        if text:
+            self.statusBar().showMessage(text, timeout_ms)
+        else:
+            self.statusBar().clearMessage()
+
+    def dialog_parent(self) -> QWidget:
+        return self
+
     # -- action helpers ---------------------------------------------------------------------
     def _action(
         self, name: str, text: str, slot: Callable[..., object], shortcut: Shortcut = None, *,
@@ -126,7 +142,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _setup_file_actions(self) -> None:
-        menu = self.menuBar().addMenu("&File")
+        menu = self.file_menu = self.menuBar().addMenu("&File")
         menu.addAction(self._action("open", "&Open…", self.open_dialog, QKeySequence.StandardKey.Open))
         self._recent_menu = QMenu("Open &Recent", self)
         self._recent_menu.aboutToShow.connect(
@@ -326,8 +342,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_overlay_style(self.canvas.overlay_color, opacity)
 
     def _update_title(self) -> None:
-        name = self.document.path.name if self.document.path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — Inpaint Desktop")
+        self.setWindowTitle(f"{self.document.title}[*] — Inpaint Desktop")
 
     def open_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -339,7 +354,7 @@ class MainWindow(QMainWindow):
         if self.document.is_empty():
             self.message_bar.show_message("Open a photo before importing a mask.", "warning")
             return
-        from inpaint_desktop.gui.dialogs.import_mask import ImportMaskDialog
+        from inpaint_desktop.gui.editor.import_mask_dialog import ImportMaskDialog
 
         start = str(self.document.path.parent) if self.document.path else ""
         dialog = ImportMaskDialog(self, start_dir=start)
@@ -359,7 +374,7 @@ class MainWindow(QMainWindow):
             self.export_mask(Path(path))
 
     def show_shortcuts(self) -> None:
-        from inpaint_desktop.gui.shortcuts_dialog import ShortcutsDialog
+        from inpaint_desktop.gui.dialogs.shortcuts import ShortcutsDialog
 
         dialog = ShortcutsDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -390,8 +405,9 @@ class MainWindow(QMainWindow):
         if not self.document.is_modified:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved mask", f"The mask has changes that were not exported. {what} discards them. "
-            "Continue?", QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self, "Unsaved mask", f"The mask has changes that were neither sent nor exported. {what} "
+            "discards them. Continue?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         return answer == QMessageBox.StandardButton.Discard
 

@@ -22,7 +22,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -149,6 +149,10 @@ class FakeImagesServer:
         self.huge_bytes = 100 * 1024 * 1024
         # "barrier": each request waits until this many have arrived, then all are answered at once.
         self.barrier = threading.Barrier(2)
+        # When set, makes each returned image from the request (for example the upload, edited).
+        self.result_for: Callable[[Recorded], bytes] | None = None
+        # Set when a POST has been read completely: tests synchronise on it instead of sleeping.
+        self.request_received = threading.Event()
         self.arrivals: list[float] = []
         handler = type("Handler", (_Handler,), {"owner": self})
         self._httpd = _QuietServer(("127.0.0.1", 0), handler)
@@ -260,6 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             rec.problems.append(f"unknown path {self.path}")
         self.owner.requests.append(rec)
+        self.owner.request_received.set()
         if rec.problems:
             self._send_json(*_error(400, "; ".join(rec.problems), type_="invalid_request_error",
                                     code="invalid_value"))
@@ -280,7 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, mode: str, rec: Recorded, prefix: str) -> None:
         retry_fast = {"retry-after-ms": "30"}
         if mode == "ok":
-            data = [{"b64_json": base64.b64encode(RESULT_PNG).decode()} for _ in range(self._n(rec))]
+            png = self.owner.result_for(rec) if self.owner.result_for is not None else RESULT_PNG
+            data = [{"b64_json": base64.b64encode(png).decode()} for _ in range(self._n(rec))]
             self._send_json(200, {"created": 1_700_000_000, "data": data, "usage": self._usage(),
                                   "size": "1024x1024", "quality": "low", "output_format": "png",
                                   "background": "opaque"})

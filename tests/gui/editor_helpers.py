@@ -12,9 +12,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from inpaint_desktop.core.imaging import LoadedImage
-from inpaint_desktop.gui.canvas import Canvas
-from inpaint_desktop.gui.document import Document
+from inpaint_desktop.gui.editor.canvas import Canvas
+from inpaint_desktop.gui.editor.document import Document
 from inpaint_desktop.gui.main_window import MainWindow
+from inpaint_desktop.gui.wiring import AppParts, compose_app
+from inpaint_desktop.store.autosave import AutosaveStore
+from inpaint_desktop.store.results import ResultsLibrary
 
 
 def photo(width: int = 200, height: int = 150, value: int = 90) -> LoadedImage:
@@ -76,3 +79,25 @@ def answer_next_box(button, check: Callable[[str], bool] = lambda _text: True) -
         box.button(button).click()
 
     QTimer.singleShot(20, poll)
+
+
+@pytest.fixture
+def app(qtbot, tmp_path: Path) -> Iterator[AppParts]:
+    """The real application, composed as ``run_app`` composes it, with its files under ``tmp_path``."""
+    yield from composed_app(qtbot, tmp_path)
+
+
+def composed_app(qtbot, tmp_path: Path, *, autosave: Path | None = None) -> Iterator[AppParts]:
+    """Compose the app (settings, results and autosave under ``tmp_path``), show it, close it after."""
+    parts = compose_app(settings_path=tmp_path / "settings.json",
+                        library=ResultsLibrary(tmp_path / "results"),
+                        autosave_store=AutosaveStore(autosave or tmp_path / "autosave"))
+    parts.window.show()
+    qtbot.waitExposed(parts.window)
+    yield parts
+    window = parts.window
+    qtbot.waitUntil(lambda: window.mask_ops.pending == 0 and window.opener.pending == 0, timeout=10000)
+    window.document.mark_saved()  # closing must never wait for a click on "Unsaved mask"
+    window.close()
+    qtbot.waitUntil(lambda: not parts.send.queue.worker_thread.isRunning(), timeout=10000)
+    window.deleteLater()

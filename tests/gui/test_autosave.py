@@ -13,9 +13,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from inpaint_desktop.gui.autosave import install_autosave
-from inpaint_desktop.store.autosave import AutosaveStore
-from tests.gui.editor_helpers import drag, photo, window  # noqa: F401  (fixture)
+from inpaint_desktop.gui.wiring import AppParts
+from tests.gui.editor_helpers import app, composed_app, drag, photo  # noqa: F401  (fixture)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -27,8 +26,8 @@ CRASHING_SESSION = textwrap.dedent(
     import numpy as np
     from PySide6.QtWidgets import QApplication
     from inpaint_desktop.core.imaging import load_image
-    from inpaint_desktop.gui.autosave import Autosaver
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.autosave import Autosaver
+    from inpaint_desktop.gui.editor.document import Document
     from inpaint_desktop.store.autosave import AutosaveStore
     app = QApplication([])
     doc = Document()
@@ -44,9 +43,9 @@ CRASHING_SESSION = textwrap.dedent(
 )
 
 
-def test_painting_is_autosaved_and_a_clean_close_removes_it(qtbot, window, tmp_path: Path) -> None:  # noqa: F811
-    store = AutosaveStore(tmp_path / "autosave")
-    autosaver, _offer = install_autosave(window, window.document, store=store)
+def test_painting_is_autosaved_and_a_clean_close_removes_it(qtbot, app: AppParts) -> None:  # noqa: F811
+    window, autosaver = app.window, app.autosaver
+    store = autosaver.store
     window.document.set_image(photo(120, 80), path=None)
     window.canvas.fit()
     with qtbot.waitSignal(autosaver.saved, timeout=10000):
@@ -59,16 +58,19 @@ def test_painting_is_autosaved_and_a_clean_close_removes_it(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: not store.directory.exists(), timeout=5000)
 
 
-def test_after_a_crash_the_next_start_offers_the_work_back(qtbot, window, tmp_path: Path) -> None:  # noqa: F811
+def test_after_a_crash_the_next_start_offers_the_work_back(qtbot, tmp_path: Path) -> None:
     root = tmp_path / "autosave"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([sys.executable, "-c", CRASHING_SESSION, str(root), str(DATA / "coffee.png")],
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 3, done.stderr[-2000:]
-    prompts: list[str] = []
-    _saver, offer = install_autosave(window, window.document, store=AutosaveStore(root),
-                                     set_prompt=prompts.append)
-    recovery = offer.check()
+    for parts in composed_app(qtbot, tmp_path, autosave=root):
+        _check_recovery(qtbot, parts)
+
+
+def _check_recovery(qtbot, parts: AppParts) -> None:
+    window = parts.window
+    recovery = parts.recovery.check()
     assert recovery is not None and "coffee.png" in window.message_bar.text
     assert window.message_bar.action_button.isVisible()
     qtbot.mouseClick(window.message_bar.action_button, Qt.MouseButton.LeftButton)
@@ -78,16 +80,19 @@ def test_after_a_crash_the_next_start_offers_the_work_back(qtbot, window, tmp_pa
     expected[50:120, 300:420] = 255
     assert np.array_equal(window.document.mask, expected)
     assert window.document.is_modified  # restored work still needs exporting or sending
-    assert prompts == ["a clean saucer"]
+    assert parts.send.panel.prompt_text() == "a clean saucer"
     assert not recovery.directory.exists()
 
 
-def test_an_unwritable_autosave_folder_is_reported_and_painting_goes_on(
-    qtbot, window, tmp_path: Path  # noqa: F811
-) -> None:
+def test_an_unwritable_autosave_folder_is_reported_and_painting_goes_on(qtbot, tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the autosave folder should be")
-    autosaver, _offer = install_autosave(window, window.document, store=AutosaveStore(blocked))
+    for parts in composed_app(qtbot, tmp_path, autosave=blocked):
+        _check_unwritable(qtbot, parts)
+
+
+def _check_unwritable(qtbot, parts: AppParts) -> None:
+    window, autosaver = parts.window, parts.autosaver
     with qtbot.waitSignal(autosaver.failed, timeout=10000) as failure:
         window.document.set_image(photo(60, 40), path=None)
     assert failure.args[0].startswith("Autosave failed")

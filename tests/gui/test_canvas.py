@@ -7,9 +7,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
-from inpaint_desktop.gui.canvas import Canvas
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind
+from inpaint_desktop.gui.editor.canvas import Canvas
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.editor.tools import BrushSettings, ToolKind
 
 
 def _canvas(qtbot, make_image) -> Canvas:
@@ -115,7 +115,7 @@ def test_soft_brush_gives_intermediate_values_capped_by_max(qtbot, make_image) -
 
 
 def test_api_view_shows_checkerboard_where_painted(qtbot, make_image) -> None:
-    from inpaint_desktop.gui.canvas import MaskView
+    from inpaint_desktop.gui.editor.canvas import MaskView
 
     canvas = _canvas(qtbot, make_image)
     _drag(canvas, [(20, 50), (100, 50)])

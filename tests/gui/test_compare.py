@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from inpaint_desktop.gui.compare import CLICK_MS, CompareMode, CompareView
-from inpaint_desktop.gui.qimage_utils import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.common.qimage import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.results.compare import CLICK_MS, CompareMode, CompareView
 
 RED, BLUE = QColor("red"), QColor("blue")
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QRect
 
-from inpaint_desktop.gui.commands import MaskPatchCommand
-from inpaint_desktop.gui.document import Document
+from inpaint_desktop.gui.editor.commands import MaskPatchCommand
+from inpaint_desktop.gui.editor.document import Document
 
 
 @dataclass(frozen=True)

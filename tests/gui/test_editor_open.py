@@ -222,7 +222,7 @@ def test_import_junk_mask_keeps_mask(qtbot, window: MainWindow, tmp_path: Path) 
 
 
 def test_import_mask_dialog_validates_and_passes_invert(qtbot, window: MainWindow, tmp_path: Path) -> None:
-    from inpaint_desktop.gui.dialogs.import_mask import ImportMaskDialog
+    from inpaint_desktop.gui.editor.import_mask_dialog import ImportMaskDialog
 
     dialog = ImportMaskDialog(window)
     qtbot.addWidget(dialog)

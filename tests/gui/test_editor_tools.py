@@ -8,8 +8,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from inpaint_desktop.gui.editor.tools import BrushSettings, ToolKind
 from inpaint_desktop.gui.main_window import MainWindow
-from inpaint_desktop.gui.tools import BrushSettings, ToolKind
 from tests.conftest import DATA
 from tests.gui.editor_helpers import answer_next_box, drag, move, photo, to_widget, window
 
@@ -216,7 +216,7 @@ def test_opening_over_unsaved_mask_asks_first(qtbot, window: MainWindow) -> None
     drag(win.canvas, [(10, 10), (50, 10)])
     before = win.document.mask.copy()
 
-    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "not exported" in text)
+    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "nor exported" in text)
     win.open_path(DATA / "coffee.png")
     assert win.opener.pending == 0 and np.array_equal(win.document.mask, before)
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QThread
 
 from inpaint_desktop.api.errors import ServerError
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.fake_backends import EditOnlyBackend
 
@@ -59,7 +59,7 @@ def queue_factory(qtbot, tmp_path: Path):
     yield make
     for q in queues:
         assert q.close()
-        assert not q.thread.isRunning()
+        assert not q.worker_thread.isRunning()
 
 
 def test_jobs_run_in_submission_order_and_save(qtbot, queue_factory, tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_close_leaves_no_thread_running(qtbot, tmp_path: Path) -> None:
     job = q.submit(_spec("slow"))
     qtbot.waitUntil(lambda: job.state is JobState.RUNNING, timeout=3000)
     assert q.close(3000)
-    assert not q.thread.isRunning()
-    assert isinstance(q.thread, QThread)
+    assert not q.worker_thread.isRunning()
+    assert isinstance(q.worker_thread, QThread)
 
 
 def test_unwritable_results_dir_is_reported_and_result_still_shown(qtbot, tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolButton
 
+from inpaint_desktop.gui.dialogs.shortcuts import CANVAS_GESTURES, shortcut_rows, unlisted_actions
+from inpaint_desktop.gui.editor.tools import ToolKind
 from inpaint_desktop.gui.main_window import MainWindow
-from inpaint_desktop.gui.shortcuts_dialog import CANVAS_GESTURES, shortcut_rows, unlisted_actions
-from inpaint_desktop.gui.tools import ToolKind
 from inpaint_desktop.store.settings import load_settings
 from tests.gui.editor_helpers import answer_next_box, drag, photo, to_widget, window
 
@@ -160,7 +160,7 @@ def test_overlay_opacity_colour_and_toggle_are_saved(qtbot, window: MainWindow, 
 
 
 def test_settings_restore_brush_and_overlay(qtbot, tmp_path) -> None:
-    from inpaint_desktop.gui.document import Document
+    from inpaint_desktop.gui.editor.document import Document
     from inpaint_desktop.store.settings import Settings, save_settings
 
     path = tmp_path / "prefs.json"
@@ -178,7 +178,7 @@ def test_close_with_unsaved_mask_asks_and_cancel_keeps_window(qtbot, window: Mai
     drag(window.canvas, [(10, 10), (20, 20)])
     assert window.isWindowModified()
 
-    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "not exported" in text)
+    answer_next_box(QMessageBox.StandardButton.Cancel, lambda text: "nor exported" in text)
     assert not window.close()
     assert window.isVisible()
 
@@ -186,7 +186,7 @@ def test_close_with_unsaved_mask_asks_and_cancel_keeps_window(qtbot, window: Mai
 def test_every_action_has_a_button_or_slider(window: MainWindow) -> None:
     from PySide6.QtWidgets import QColorDialog
 
-    from inpaint_desktop.gui.tool_panel import SLIDER_ACTIONS
+    from inpaint_desktop.gui.editor.tool_panel import SLIDER_ACTIONS
 
     shown: set[str] = set()
     for button in window.tool_panel.findChildren(QToolButton):

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor
 
-from inpaint_desktop.gui.overlay import CHECKER_CELL, MaskView, refresh_overlay
+from inpaint_desktop.gui.editor.overlay import CHECKER_CELL, MaskView, refresh_overlay
 
 
 def test_every_mask_value_gets_the_premultiplied_tint_only_inside_the_rect() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from inpaint_desktop.gui.references import ReferencesPanel
+from inpaint_desktop.gui.send.references import ReferencesPanel
 
 
 def _png(path: Path, color: tuple[int, int, int], size: int = 16) -> Path:

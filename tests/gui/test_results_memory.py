@@ -1,6 +1,6 @@
 """Results panel memory: a bounded working set of full-size pixels, the rest read back from disk.
 
-Real parts throughout: variants are made by the job worker's own functions (``make_variant``) and
+Real parts throughout: variants are made by the pipeline's own functions (``process_variant``) and
 written by the real results library; the panel is a real widget offscreen; pixels are compared with
 the saved files.
 """
@@ -19,11 +19,14 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Usage
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec, Variant, make_variant, to_qimage
-from inpaint_desktop.gui.jobs import JobQueue
-from inpaint_desktop.gui.qimage_utils import qimage_to_array
-from inpaint_desktop.gui.results_strip import ResultsStrip
-from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.common.qimage import qimage_to_array
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.results.variant import Variant, to_qimage, variant_from_output
+from inpaint_desktop.gui.results.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.gui.send.jobs import JobQueue
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
+from inpaint_desktop.pipeline.run import VariantOutput
+from inpaint_desktop.pipeline.variants import process_variant
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.gui.fake_backends import EditOnlyBackend
 
@@ -49,7 +52,7 @@ def _mask() -> np.ndarray:
 
 
 def _spec(job_id: str) -> JobSpec:
-    return JobSpec(job_id, "edit", "a prompt", EditParams(), _photo(0), _mask())
+    return JobSpec(job_id, "edit", "a prompt", EditParams(model="gpt-image-2"), _photo(0), _mask())
 
 
 def _solid(color: str) -> QImage:
@@ -66,7 +69,9 @@ def _job(library: ResultsLibrary | None, job_id: str, count: int, *, half_size: 
     for i in range(count):
         result = _photo(seed * 100 + i, W // 2 if half_size else W, H // 2 if half_size else H)
         data = _png(result)
-        variant, mapped_png, protected_png = make_variant(i, data, spec)
+        images = process_variant(i, data, spec)
+        mapped_png, protected_png = images.fullsize_png, images.protected_png
+        variant = variant_from_output(VariantOutput(images))
         # A solid thumbnail, so the "Loading…" preview is recognisable on screen.
         variant = Variant(i, data, variant.raw, variant.fullsize, variant.protected, variant.resized,
                           drift=variant.drift, thumb=_solid(("red", "lime", "blue", "yellow", "cyan")[i % 5]))
@@ -265,7 +270,7 @@ def test_use_as_base_on_an_evicted_variant_loads_it_first(qtbot, library) -> Non
     assert strip.loading and strip.use_button.isEnabled() and not strip.pin_button.isEnabled()
     with qtbot.waitSignal(strip.use_as_base, timeout=5000) as blocker:
         qtbot.mouseClick(strip.use_button, Qt.MouseButton.LeftButton)
-    assert np.array_equal(qimage_to_array(blocker.args[0])[..., :3], _file_rgb(job[3].files.protected))
+    assert np.array_equal(qimage_to_array(blocker.args[0].image)[..., :3], _file_rgb(job[3].files.protected))
     assert strip.pin_button.isEnabled()
 
 
@@ -337,7 +342,7 @@ def test_big_job_hands_over_only_the_first_variants_pixels(qtbot, library) -> No
 
 
 def test_pending_b_in_every_compare_mode(qtbot) -> None:
-    from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
+    from inpaint_desktop.gui.results.compare import CompareMode, CompareView, PendingImage
 
     view = CompareView()
     qtbot.addWidget(view)

@@ -9,9 +9,9 @@ from PySide6.QtGui import QAction, QColor, QDesktopServices, QImage, QKeySequenc
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
-from inpaint_desktop.gui.compare import CompareMode
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.results_strip import ResultsStrip
+from inpaint_desktop.gui.results.compare import CompareMode
+from inpaint_desktop.gui.results.panel import ResultsStrip
+from inpaint_desktop.gui.results.variant import Variant
 
 
 def _img(color: str) -> QImage:
@@ -64,7 +64,7 @@ def test_toggle_raw_protected_and_use_as_base(qtbot) -> None:
     assert strip.protected_button.isChecked() and _center_colour(strip) == QColor("blue")
     with qtbot.waitSignal(strip.use_as_base) as blocker:
         qtbot.mouseClick(strip.use_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0].pixelColor(1, 1) == QColor("blue")
+    assert blocker.args[0].image.pixelColor(1, 1) == QColor("blue") and blocker.args[0].kind == "protected"
 
 
 def test_missing_protected_is_named_not_swapped_silently(qtbot) -> None:
@@ -218,3 +218,27 @@ def test_layout_fits_a_short_bottom_dock_and_a_tall_floating_one(qtbot) -> None:
     assert strip.viewer.height() >= 500 and strip.viewer.main_pane.width() > 150
     QTest.mouseDClick(strip.viewer.main_pane, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert _center_colour(strip) == QColor("blue")
+
+
+def test_the_panel_follows_its_model(qtbot) -> None:
+    """Selection, raw/protected and the pinned A live in the model; the widgets show what it says."""
+    strip = _strip(qtbot)
+    variants = (_variant(0, "red", "blue"), _variant(1, "yellow", "cyan"))
+    strip.add_variants("job1", variants, _img("green"), "p")
+    model = strip.model
+    assert model.selection == 0 and strip.thumbs.currentItem().text().endswith("#1")
+    model.select(1)
+    assert strip.thumbs.currentItem().text().endswith("#2") and _center_colour(strip) == QColor("cyan")
+    model.set_show_protected(False)
+    assert strip.raw_button.isChecked() and _center_colour(strip) == QColor("yellow")
+    # Input goes through the model too: a click on a thumbnail changes the model's selection.
+    first = strip.thumbs.item(0)
+    qtbot.mouseClick(strip.thumbs.viewport(), Qt.MouseButton.LeftButton,
+                     pos=strip.thumbs.visualItemRect(first).center())
+    assert model.selection == 0 and _center_colour(strip) == QColor("red")
+    qtbot.mouseClick(strip.pin_button, Qt.MouseButton.LeftButton)
+    assert model.pinned is not None and model.pinned.entry == 0
+    model.select(1)
+    assert _center_colour(strip, side=True) == QColor("red")  # A is the pinned raw #1
+    model.pin(None)
+    assert not strip.pin_button.isChecked() and _center_colour(strip, side=True) == QColor("green")

@@ -15,13 +15,13 @@ from PySide6.QtCore import Qt
 
 pytest.importorskip("inpaint_desktop.backends")
 
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
-from inpaint_desktop.gui.send_panel import OPENAI
-from inpaint_desktop.gui.send_support import make_backend
-from inpaint_desktop.gui.send_workflow import install_send_workflow
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.panel import OPENAI
+from inpaint_desktop.gui.send.support import make_backend
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
 from inpaint_desktop.store.results import ResultsLibrary
-from tests.gui.test_send_workflow import Loaded, Window
+from tests.gui.editor_helpers import composed_app
+from tests.gui.test_send_workflow import Loaded
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -88,14 +88,9 @@ def test_cancel_against_slow_server_within_one_second(qtbot, server: str, tmp_pa
 
 @pytest.mark.parametrize("server", ["500", "400"], indirect=True)
 def test_error_banner_shows_request_id(qtbot, server: str, tmp_path: Path) -> None:
-    window = Window()
-    qtbot.addWidget(window)
-    from inpaint_desktop.gui.document import Document
-
-    doc = Document()
-    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
-    flow.base_url = server
-    try:
+    for parts in composed_app(qtbot, tmp_path):
+        window, doc, flow = parts.window, parts.document, parts.send
+        flow.base_url = server
         flow.panel.set_backend_choice(OPENAI)
         doc.set_image(Loaded(np.full((64, 64, 3), 90, np.uint8)))
         mask = np.zeros((64, 64), np.uint8)
@@ -104,10 +99,9 @@ def test_error_banner_shows_request_id(qtbot, server: str, tmp_path: Path) -> No
         qtbot.keyClicks(flow.panel.prompt, "a cat")
         with qtbot.waitSignal(flow.queue.job_failed, timeout=15000):
             qtbot.mouseClick(flow.panel.send_button, Qt.MouseButton.LeftButton)
-        text, level, details = window.message_bar.messages[-1]
+        bar = window.message_bar
+        text, level, details = bar.text, bar.level, bar.details or ""
         assert level == "error" and "req_test_" in text and "req_test_" in details
         assert "sk-test-not-real" not in text + details
         # Nothing is lost: the mask and the prompt are still there.
         assert np.array_equal(doc.mask, mask) and flow.panel.prompt_text() == "a cat"
-    finally:
-        flow.close()

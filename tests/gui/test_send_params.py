@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from inpaint_desktop.gui.params import Caps, ParamsPanel
+from inpaint_desktop.gui.send.params import Caps, ParamsPanel
 
 MODELS = {
     "gpt-image-2": Caps(id="gpt-image-2", custom_sizes=True,

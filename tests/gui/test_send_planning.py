@@ -13,9 +13,10 @@ from PIL import Image
 
 from inpaint_desktop.core.geometry import plan_size
 from inpaint_desktop.core.models import load_capabilities
-from inpaint_desktop.gui.job_payload import EditParams, JobSpec
-from inpaint_desktop.gui.jobs import JobQueue, JobState
-from inpaint_desktop.gui.send_support import make_backend, upload_plan
+from inpaint_desktop.gui.send.jobs import JobQueue, JobState
+from inpaint_desktop.gui.send.support import make_backend
+from inpaint_desktop.pipeline.job import EditParams, JobSpec
+from inpaint_desktop.pipeline.upload import plan_upload
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.api.fake_server import FakeImagesServer, serve
 
@@ -52,7 +53,7 @@ def test_photo_of_another_aspect_is_fitted_and_mapped_back(qtbot, server, tmp_pa
     mask = np.zeros((500, 900), np.uint8)
     mask[100:200, 300:500] = 255
     params = EditParams(model="gpt-image-1.5")
-    plan, box = upload_plan(params, table, 900, 500, mask)
+    plan, box = plan_upload(table.get(params.model), 900, 500, size=params.size, mask=mask)
     assert box == (0, 0, 900, 500) and plan.upload == (1536, 1024)
     spec = JobSpec(JobQueue.new_job_id(), "edit", "a boat", params, image, mask, plan=plan, box=box)
     outcome = _run(qtbot, server, spec, tmp_path)
@@ -75,7 +76,7 @@ def test_crop_to_mask_uploads_only_the_painted_area_and_pastes_it_back(qtbot, se
     mask = np.zeros((1500, 2000), np.uint8)
     mask[1000:1060, 1500:1580] = 255
     params = EditParams(model="gpt-image-2")
-    plan, box = upload_plan(params, table, 2000, 1500, mask, crop=True)
+    plan, box = plan_upload(table.get(params.model), 2000, 1500, size=params.size, mask=mask, crop=True)
     left, top, right, bottom = box
     assert left <= 1500 and right >= 1580 and top <= 1000 and bottom >= 1060
     assert (right - left) * (bottom - top) < 2000 * 1500 / 10
@@ -116,7 +117,7 @@ def test_photo_the_model_accepts_goes_up_as_the_original_file(qtbot, server, tmp
 
 
 def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tmp_path: Path) -> None:
-    from inpaint_desktop.gui.job_list import JobListPanel
+    from inpaint_desktop.gui.send.job_list import JobListPanel
 
     image = _photo(1024, 1024)
     mask = np.zeros((1024, 1024), np.uint8)
@@ -146,18 +147,13 @@ def test_streamed_previews_reach_the_job_row_before_the_result(qtbot, server, tm
 def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, tmp_path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from inpaint_desktop.gui.dialogs.new_from_prompt import NewFromPromptDialog
-    from inpaint_desktop.gui.document import Document
-    from inpaint_desktop.gui.send_panel import OPENAI
-    from inpaint_desktop.gui.send_workflow import install_send_workflow
-    from tests.gui.test_send_workflow import Window
+    from inpaint_desktop.gui.send.new_from_prompt import NewFromPromptDialog
+    from inpaint_desktop.gui.send.panel import OPENAI
+    from tests.gui.editor_helpers import composed_app
 
-    window = Window()
-    qtbot.addWidget(window)
-    doc = Document()
-    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
-    flow.base_url = server.url
-    try:
+    for parts in composed_app(qtbot, tmp_path):
+        flow, doc = parts.send, parts.document
+        flow.base_url = server.url
         flow.panel.set_backend_choice(OPENAI)
         dialog = NewFromPromptDialog(flow)
         qtbot.addWidget(dialog)
@@ -168,7 +164,5 @@ def test_new_from_prompt_generates_and_opens_the_chosen_variant(qtbot, server, t
         assert server.requests[-1].json["prompt"] == "a lighthouse at dawn"
         assert dialog.choices.count() == 2 and dialog.open_button.isEnabled()
         qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: not doc.is_empty(), timeout=5000)
+        qtbot.waitUntil(lambda doc=doc: not doc.is_empty(), timeout=5000)
         assert doc.size() == (16, 16) and tuple(doc.image.array[0, 0, :3]) == (10, 200, 30)
-    finally:
-        flow.close()

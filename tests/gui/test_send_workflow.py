@@ -8,40 +8,16 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication
 
 from inpaint_desktop.core.imaging import LoadedImage
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.jobs import JobState
-from inpaint_desktop.gui.send_panel import OFFLINE
-from inpaint_desktop.gui.send_workflow import install_send_workflow
-from inpaint_desktop.store.results import ResultsLibrary
+from inpaint_desktop.gui.send.jobs import JobState
+from inpaint_desktop.gui.send.panel import OFFLINE
+from tests.gui.editor_helpers import composed_app
 
 
 def Loaded(array: np.ndarray) -> LoadedImage:
     return LoadedImage(array=array, source_bytes=None, format="PNG")
-
-
-class MessageBar:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str, str]] = []
-
-    def show_message(self, text: str, level: str = "info", details: str = "") -> None:
-        self.messages.append((text, level, details))
-
-
-class Window(QMainWindow):
-    def __init__(self) -> None:
-        super().__init__()
-        self.message_bar = MessageBar()
-        self.setCentralWidget(QWidget())
-        self.menuBar().addMenu("&File")
-
-    def add_side_panel(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
 
 
 def _photo() -> np.ndarray:
@@ -51,13 +27,8 @@ def _photo() -> np.ndarray:
 
 @pytest.fixture
 def setup(qtbot, tmp_path: Path):
-    window = Window()
-    qtbot.addWidget(window)
-    doc = Document()
-    flow = install_send_workflow(window, doc, library=ResultsLibrary(tmp_path))
-    yield window, doc, flow
-    flow.close()
-    assert not flow.queue.thread.isRunning()
+    for parts in composed_app(qtbot, tmp_path):
+        yield parts.window, parts.document, parts.send
 
 
 def test_offline_default_and_banner(setup) -> None:
@@ -70,7 +41,7 @@ def test_offline_default_and_banner(setup) -> None:
     combo = flow.panel.params.model
     offline_ids = [combo.itemData(i) for i in range(combo.count())]
     assert combo.currentData() == "offline-harmonic" and "offline-telea" in offline_ids
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
 
     flow.panel.set_backend_choice(OPENAI)
     assert combo.currentData() == "gpt-image-2" and "offline-telea" not in [
@@ -81,7 +52,7 @@ def test_offline_default_and_banner(setup) -> None:
 def test_send_without_image_warns_and_keeps_running(setup, qtbot) -> None:
     window, _doc, flow = setup
     qtbot.mouseClick(flow.panel.send_button, Qt.MouseButton.LeftButton)
-    assert window.message_bar.messages and "Open an image" in window.message_bar.messages[-1][0]
+    assert window.message_bar.isVisible() and "Open an image" in window.message_bar.text
 
 
 def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> None:
@@ -101,7 +72,7 @@ def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> No
     assert hasattr(outcome, "variants"), getattr(outcome, "details", outcome)
     assert flow.queue.jobs[job_id].state is JobState.DONE
     directory = Path(outcome.saved_dirs[0])
-    assert directory.parent.parent == tmp_path
+    assert directory.parent.parent == tmp_path / "results"
     sidecar = json.loads((directory / "variant-0.json").read_text())
     assert sidecar["request"]["prompt"] == "a red ball on the grass"
     assert (directory / "mask.png").exists()
@@ -129,15 +100,15 @@ def test_ctrl_enter_sends_from_the_prompt_box(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is flow.panel.prompt, timeout=3000)
     QTest.keyClicks(flow.panel.prompt, "sky")
     hits: list[int] = []
-    flow.send_action.triggered.connect(lambda: hits.append(1))
+    window.actions_by_name["send"].triggered.connect(lambda: hits.append(1))
     QTest.keyClick(flow.panel.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert hits, (QApplication.focusWidget(), QApplication.activeWindow())
-    assert len(flow.queue.jobs) == 1, window.message_bar.messages
+    assert len(flow.queue.jobs) == 1, window.message_bar.text
     assert flow.panel.prompt.toPlainText() == "sky"  # the prompt is kept for the next send
 
 
 def test_preflight_says_what_is_uploaded_and_what_it_costs(setup, qtbot) -> None:
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
 
     _window, doc, flow = setup
     flow.panel.set_backend_choice(OPENAI)
@@ -164,11 +135,13 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
 ) -> None:
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from inpaint_desktop.gui.dialogs.api_settings import ApiSettingsDialog
-    from inpaint_desktop.gui.send_panel import OPENAI
-    from inpaint_desktop.store.settings import default_settings_path, load_settings
+    from inpaint_desktop.gui.send.api_settings import ApiSettingsDialog
+    from inpaint_desktop.gui.send.panel import OPENAI
+    from inpaint_desktop.store.settings import load_settings
 
-    _window, _doc, flow = setup
+    window, _doc, flow = setup
+    settings_path = window.settings_path
+    assert settings_path is not None
 
     def fake_exec(dialog: ApiSettingsDialog) -> int:
         # What a user does in the dialog: type a URL and a key, press Save.
@@ -181,16 +154,17 @@ def test_api_settings_dialog_saves_base_url_and_never_the_key(
 
     monkeypatch.setattr(ApiSettingsDialog, "exec", fake_exec)
     flow.open_api_settings()
-    assert load_settings().base_url == "http://127.0.0.1:8123/v1"
-    assert "sk-should-never" not in default_settings_path().read_text()
+    # Saved to the settings file (by the window, its one writer), and the key only in the keyring.
+    assert load_settings(settings_path).base_url == "http://127.0.0.1:8123/v1"
+    assert "sk-should-never" not in settings_path.read_text()
     assert flow.base_url == "http://127.0.0.1:8123/v1" and flow.panel.backend_choice() == OPENAI
     assert list(memory_keyring.store.values()) == ["sk-should-never-be-in-a-file"]
-    assert load_settings().allow_insecure_http and flow.allow_insecure_http
+    assert load_settings(settings_path).allow_insecure_http and flow.allow_insecure_http
 
 
 def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> None:
     from inpaint_desktop.api.config import insecure_key_problem
-    from inpaint_desktop.gui.send_support import make_backend
+    from inpaint_desktop.gui.send.support import make_backend
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-consent-0000")
     refused = make_backend("openai", "http://gateway.example:8080/v1")
@@ -205,20 +179,16 @@ def test_plain_http_to_another_computer_needs_explicit_consent(monkeypatch) -> N
 
 def test_a_configured_server_adds_its_image_models(qtbot, tmp_path: Path) -> None:
     """Against the app's own server: its fill methods become models; chat models stay out."""
-    from inpaint_desktop.gui.send_panel import OPENAI
+    from inpaint_desktop.gui.send.panel import OPENAI
     from inpaint_desktop.server.app import ServerSettings
     from inpaint_desktop.server.run import ServerThread
-    from inpaint_desktop.store.settings import Settings
+    from inpaint_desktop.store.settings import Settings, save_settings
 
     with ServerThread(ServerSettings()) as server:
-        window = Window()
-        qtbot.addWidget(window)
-        flow = install_send_workflow(window, Document(), library=ResultsLibrary(tmp_path),
-                                     settings=Settings(base_url=f"{server.url}/v1"))
-        try:
+        save_settings(Settings(base_url=f"{server.url}/v1"), tmp_path / "settings.json")
+        for parts in composed_app(qtbot, tmp_path):
+            flow = parts.send
             assert flow.panel.backend_choice() == OPENAI
             combo = flow.panel.params.model
-            qtbot.waitUntil(lambda: combo.findData("offline-telea") >= 0, timeout=10000)
+            qtbot.waitUntil(lambda combo=combo: combo.findData("offline-telea") >= 0, timeout=10000)
             assert combo.currentData() == "gpt-image-2"  # the choice is kept
-        finally:
-            flow.close()

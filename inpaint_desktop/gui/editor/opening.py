@@ -7,17 +7,20 @@ supersedes an older one still decoding (its result is dropped).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtGui import QGuiApplication, QImage
 
-from inpaint_desktop.gui.recent_files import RecentFiles
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.common.message_bar import MessageBar
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.editor.recent_files import RecentFiles
 
 if TYPE_CHECKING:
     from inpaint_desktop.core.imaging import LoadedImage
-    from inpaint_desktop.gui.main_window import MainWindow
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 
@@ -37,7 +40,7 @@ def _load_bytes(data: bytes) -> LoadedImage:
 
 def _from_qimage(image: QImage) -> LoadedImage:
     from inpaint_desktop.core.imaging import LoadedImage
-    from inpaint_desktop.gui.qimage_utils import qimage_to_array
+    from inpaint_desktop.gui.common.qimage import qimage_to_array
 
     rgba = qimage_to_array(image)
     array = rgba if image.hasAlphaChannel() else rgba[..., :3].copy()
@@ -50,16 +53,25 @@ class Opener(QObject):
 
     IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self, document: Document, loader: BackgroundLoader, messages: MessageBar, *,
+        confirm_discard: Callable[[], bool], show_status: Callable[[str], None],
+        import_mask: Callable[[Path], None], parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._loader = loader
+        self._messages = messages
+        self._confirm_discard = confirm_discard
+        self._show_status = show_status
+        self._import_mask = import_mask
         self.recent = RecentFiles()
         self._generation = 0
         self.pending = 0
 
     # -- sources ----------------------------------------------------------------------------
     def open_path(self, path: Path, *, mask: Path | None = None) -> None:
-        if not self.window.confirm_discard():
+        if not self._confirm_discard():
             return
         self._start(lambda: _load_path(path), path.name, path=path, mask=mask)
 
@@ -67,7 +79,7 @@ class Opener(QObject):
         """Open what the clipboard holds: PNG/JPEG bytes, an image, a file URL or a file path."""
         data = QGuiApplication.clipboard().mimeData()
         if data is None or not self.open_mime(data, from_clipboard=True):
-            self.window.message_bar.show_message(
+            self._messages.show_message(
                 "The clipboard holds no image and no image file to paste.", "warning"
             )
 
@@ -84,13 +96,13 @@ class Opener(QObject):
             if data.hasFormat(mime):
                 raw = bytes(data.data(mime).data())
                 if raw:
-                    if self.window.confirm_discard():
+                    if self._confirm_discard():
                         self._start(lambda raw=raw: _load_bytes(raw), "the pasted image", path=None)
                     return True
         if data.hasImage():
             image = QImage(data.imageData())
             if not image.isNull():
-                if self.window.confirm_discard():
+                if self._confirm_discard():
                     self._start(lambda: _from_qimage(image), "the pasted image", path=None)
                 return True
         if from_clipboard and data.hasText():
@@ -106,12 +118,14 @@ class Opener(QObject):
         return False
 
     # -- loading ----------------------------------------------------------------------------
-    def _start(self, load: Any, label: str, *, path: Path | None, mask: Path | None = None) -> None:
+    def _start(
+        self, load: Callable[[], LoadedImage], label: str, *, path: Path | None, mask: Path | None = None
+    ) -> None:
         self._generation += 1
         generation = self._generation
         self.pending += 1
-        self.window.statusBar().showMessage(f"Opening {label}…")
-        self.window.loader.submit(
+        self._show_status(f"Opening {label}…")
+        self._loader.submit(
             load,
             lambda image: self._loaded(generation, image, path, mask),
             lambda message, details: self._failed(generation, f"Could not open {label}: {message}", details),
@@ -121,21 +135,20 @@ class Opener(QObject):
         self.pending -= 1
         if generation != self._generation:
             return  # a newer open request superseded this one
-        window = self.window
-        window.statusBar().clearMessage()
-        window.document.set_image(image, path=path)
+        self._show_status("")
+        self._document.set_image(image, path=path)
         if path is not None:
             self.recent.add(path)
         if image.notice:
-            window.message_bar.show_message(image.notice, "info")
+            self._messages.show_message(image.notice, "info")
         else:
-            window.message_bar.hide()
+            self._messages.hide()
         if mask is not None:
-            window.mask_ops.import_mask(mask)
+            self._import_mask(mask)
 
     def _failed(self, generation: int, message: str, details: str) -> None:
         self.pending -= 1
         if generation != self._generation:
             return
-        self.window.statusBar().clearMessage()
-        self.window.message_bar.show_message(message, "error", details)
+        self._show_status("")
+        self._messages.show_message(message, "error", details)

@@ -151,7 +151,7 @@ class ReferencesPanel(QWidget):
         if mime.hasUrls():
             self.add_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         elif mime.hasImage():
-            from inpaint_desktop.gui.send_support import qimage_to_png
+            from inpaint_desktop.gui.send.support import qimage_to_png
 
             self.add_bytes(qimage_to_png(QImage(mime.imageData())), "pasted.png")
 

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.canvas import Canvas
-from inpaint_desktop.gui.tools import BrushSettings
+from inpaint_desktop.gui.editor.canvas import Canvas
+from inpaint_desktop.gui.editor.tools import BrushSettings
 
 MIN_SIZE, MAX_SIZE = 1, 2000
 # Actions whose panel control is a slider rather than a button.
@@ -52,7 +52,7 @@ class ToolPanel(QWidget):
     def __init__(self, canvas: Canvas, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.canvas = canvas
-        self.actions = actions
+        self.named_actions = actions
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._tools_box())
@@ -69,7 +69,7 @@ class ToolPanel(QWidget):
     # -- building -----------------------------------------------------------------------------
     def _button(self, name: str) -> QToolButton:
         button = QToolButton(objectName=f"btn_{name}")
-        button.setDefaultAction(self.actions[name])
+        button.setDefaultAction(self.named_actions[name])
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return button
@@ -137,7 +137,7 @@ class ToolPanel(QWidget):
         form = QFormLayout(box)
         self.color_button = QPushButton(objectName="overlay_color")
         self.color_button.setToolTip("Colour of the mask overlay")
-        self.color_button.clicked.connect(self.actions["overlay_color"].trigger)
+        self.color_button.clicked.connect(self.named_actions["overlay_color"].trigger)
         form.addRow("Colour", self.color_button)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal, objectName="overlay_opacity")
         self.opacity_slider.setRange(0, 100)

@@ -9,12 +9,8 @@ from PySide6.QtGui import QImage
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.config import load_api_key, resolve_config
 from inpaint_desktop.backends import create_backend
-from inpaint_desktop.core.cost import CostEstimate, estimate_edit_cost
-from inpaint_desktop.core.geometry import SizePlan, crop_box_for_mask, plan_size
 from inpaint_desktop.core.imaging import LoadedImage, load_image
-from inpaint_desktop.core.models import CapabilityTable
-from inpaint_desktop.gui.job_payload import EditParams
-from inpaint_desktop.gui.qimage_utils import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.common.qimage import array_to_qimage, qimage_to_array
 
 
 def api_key_configured() -> bool:
@@ -31,36 +27,6 @@ def make_backend(choice: str, base_url: str | None, *, allow_insecure_http: bool
         return create_backend("local")
     config = resolve_config(base_url=base_url or None, allow_insecure_http=allow_insecure_http or None)
     return create_backend("openai", config)
-
-
-def upload_plan(
-    params: EditParams, table: CapabilityTable, width: int, height: int, mask: np.ndarray | None = None,
-    *, crop: bool = False,
-) -> tuple[SizePlan, tuple[int, int, int, int]]:
-    """What will be uploaded for a ``width`` x ``height`` photo: the crop box and the size plan of it."""
-    box = (0, 0, width, height)
-    if crop and mask is not None and mask.any():
-        box = crop_box_for_mask(mask)
-    caps = table.get(params.model)
-    return plan_size(box[2] - box[0], box[3] - box[1], caps, params.size), box
-
-
-def estimate(params: EditParams, table: CapabilityTable, upload: tuple[int, int] | None,
-             references: list[tuple[int, int]], prompt: str) -> CostEstimate | None:
-    """The cost estimate of an edit, or None when the size or model has no price rule."""
-    sizes = ([upload] if upload else []) + references
-    try:
-        return estimate_edit_cost(
-            model=params.model, size=params.size, quality=params.quality, n=params.n,
-            partial_images=params.partial_images, input_sizes=sizes, prompt_chars=len(prompt), table=table,
-        )
-    except ValueError:
-        return None
-
-
-def image_array(loaded: LoadedImage) -> np.ndarray:
-    """The pixel array of a loaded image."""
-    return loaded.array
 
 
 def qimage_from_array(array: np.ndarray) -> QImage:

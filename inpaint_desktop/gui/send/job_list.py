@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.jobs import JobOutcome, JobQueue, JobState
+from inpaint_desktop.gui.send.jobs import JobOutcome, JobQueue, JobState
 
 _THUMB = 56
 

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRect, Signal
 from PySide6.QtGui import QUndoStack
 
-from inpaint_desktop.gui.commands import MaskPatchCommand, changed_bbox
+from inpaint_desktop.gui.editor.commands import MaskPatchCommand, ReplaceImageCommand, changed_bbox
 
 if TYPE_CHECKING:
     from inpaint_desktop.core.imaging import LoadedImage
@@ -37,6 +37,7 @@ class Document(QObject):
     image_changed = Signal()
     mask_changed = Signal(QRect)
     modified_changed = Signal(bool)
+    # The file path or the name (a result used as the new base has a name but no path) changed.
     path_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -44,6 +45,7 @@ class Document(QObject):
         self._image: LoadedImage | None = None
         self._mask = np.zeros((0, 0), np.uint8)
         self._path: Path | None = None
+        self._name: str | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._modified = False
@@ -68,6 +70,13 @@ class Document(QObject):
         return self._path
 
     @property
+    def title(self) -> str:
+        """What the window calls the picture: the file's name, or where a result came from."""
+        if self._name:
+            return self._name
+        return self._path.name if self._path is not None else "Untitled"
+
+    @property
     def revision(self) -> int:
         return self._revision
 
@@ -84,16 +93,34 @@ class Document(QObject):
 
     # -- changes ----------------------------------------------------------------------------
     def set_image(self, image: LoadedImage, *, path: Path | None = None) -> None:
-        """Replace the base image; the mask is reset and the undo history cleared."""
-        height, width = image.height, image.width
-        self._image = image
-        self._mask = np.zeros((height, width), np.uint8)
-        self._revision += 1
+        """Open another photo: the mask is reset and the undo history cleared."""
         self.undo_stack.clear()
+        self.swap_image(image, np.zeros((image.height, image.width), np.uint8), path=path, name=None)
         self.undo_stack.setClean()
         self._update_modified()
-        if path != self._path:
-            self._path = path
+
+    def replace_image(self, image: LoadedImage, *, name: str, text: str = "Use as new base") -> None:
+        """Continue from another picture (a result) as one undoable step with an empty mask.
+
+        Undo returns to the previous picture, its mask and, further back, its mask history. ``name``
+        says where the picture came from (the window's title shows it).
+        """
+        if self._image is None:
+            self.swap_image(image, np.zeros((image.height, image.width), np.uint8), path=None, name=name)
+            return
+        before = (self._image, self._mask.copy(), self._path, self._name)
+        after = (image, None, None, name)
+        self.undo_stack.push(ReplaceImageCommand(self, before, after, text))
+
+    def swap_image(self, image: LoadedImage, mask: np.ndarray | None, *, path: Path | None,
+                   name: str | None) -> None:
+        """Show ``image`` with ``mask`` (a new empty one for None); used by the commands above."""
+        height, width = image.height, image.width
+        self._image = image
+        self._mask = mask.copy() if mask is not None else np.zeros((height, width), np.uint8)
+        self._revision += 1
+        if path != self._path or name != self._name:
+            self._path, self._name = path, name
             self.path_changed.emit()
         self.image_changed.emit()
         self.mask_changed.emit(QRect(0, 0, width, height))
@@ -110,7 +137,7 @@ class Document(QObject):
         sl = _slices(rect)
         before = self._mask[sl].copy()
         after = mask[sl].copy()
-        self._write_patch(rect, after)
+        self.write_patch(rect, after)
         self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
 
     def push_patch(self, rect: QRect, before: np.ndarray, *, text: str) -> None:
@@ -135,7 +162,7 @@ class Document(QObject):
         before = self._mask[sl].copy()
         if np.array_equal(before, after):
             return
-        self._write_patch(rect, after)
+        self.write_patch(rect, after)
         self.undo_stack.push(MaskPatchCommand(self, rect, before, after, text))
 
     def mask_view_for_painting(self) -> np.ndarray:
@@ -151,11 +178,6 @@ class Document(QObject):
             raise RuntimeError("no image is open")
         return DocumentSnapshot(image=self._image, mask=self._mask.copy(), path=self._path)
 
-    def set_path(self, path: Path | None) -> None:
-        if path != self._path:
-            self._path = path
-            self.path_changed.emit()
-
     def mark_saved(self) -> None:
         self.undo_stack.setClean()
         self._update_modified()
@@ -166,8 +188,8 @@ class Document(QObject):
             self._modified = modified
             self.modified_changed.emit(modified)
 
-    # -- used by undo commands --------------------------------------------------------------
-    def _write_patch(self, rect: QRect, patch: np.ndarray) -> None:
+    # -- used by undo commands (commands.PatchTarget) ---------------------------------------
+    def write_patch(self, rect: QRect, patch: np.ndarray) -> None:
         self._mask[_slices(rect)] = patch
         self._revision += 1
         self.mask_changed.emit(QRect(rect))

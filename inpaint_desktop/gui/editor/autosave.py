@@ -10,13 +10,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QEvent, QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from inpaint_desktop.core.imaging import encode_png, load_image
+from inpaint_desktop.core.imaging import LoadedImage, encode_png, load_image
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.common.message_bar import MessageBar
+from inpaint_desktop.gui.editor.document import Document
 from inpaint_desktop.store.autosave import AutosaveStore, Recovery
 
 QUIET_MS = 1500  # save this long after the last change
@@ -43,7 +45,7 @@ class Autosaver(QObject):
     failed = Signal(str)
     saved = Signal()
 
-    def __init__(self, document: Any, store: AutosaveStore, *, prompt: Callable[[], str] = lambda: "",
+    def __init__(self, document: Document, store: AutosaveStore, *, prompt: Callable[[], str] = lambda: "",
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document, self.store, self._prompt = document, store, prompt
@@ -54,13 +56,8 @@ class Autosaver(QObject):
         self._quiet.timeout.connect(self.save_now)
         self._deadline.timeout.connect(self.save_now)
         self._closed = False
-        self._last_error: str | None = None
-        self.failed.connect(self._remember_error)
         document.image_changed.connect(self._image_changed)
         document.mask_changed.connect(self._mask_changed)
-
-    def _remember_error(self, message: str) -> None:
-        self._last_error = message
 
     def _image_changed(self) -> None:
         image = self.document.image
@@ -118,7 +115,7 @@ class Autosaver(QObject):
             self.store.discard()
 
 
-def read_recovery(recovery: Recovery) -> tuple[Any, np.ndarray | None]:
+def read_recovery(recovery: Recovery) -> tuple[LoadedImage, np.ndarray | None]:
     """The photo and mask of ``recovery`` (worker thread); the mask is None when missing or unreadable."""
     image = load_image(recovery.image)
     mask = None
@@ -136,10 +133,11 @@ def read_recovery(recovery: Recovery) -> tuple[Any, np.ndarray | None]:
 class RecoveryOffer(QObject):
     """At start-up: offers to restore the newest autosave a crashed session left."""
 
-    def __init__(self, window: Any, document: Any, store: AutosaveStore, loader: Any, *,
-                 set_prompt: Callable[[str], None] = lambda _p: None) -> None:
-        super().__init__(window)
-        self.window, self.document, self.store, self.loader = window, document, store, loader
+    def __init__(self, document: Document, store: AutosaveStore, loader: BackgroundLoader,
+                 messages: MessageBar, *, set_prompt: Callable[[str], None] = lambda _p: None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document, self.store, self.loader, self.messages = document, store, loader, messages
         self._set_prompt = set_prompt
         self.recovery: Recovery | None = None
 
@@ -149,7 +147,7 @@ class RecoveryOffer(QObject):
             self.store.remove(old)
         self.recovery = recoveries[0] if recoveries else None
         if self.recovery is not None:
-            self.window.message_bar.show_message(
+            self.messages.show_message(
                 "Inpaint Desktop did not close normally. "
                 f"Restore the autosaved work ({self.recovery.label})?",
                 "warning", None, ("Restore", self.restore),
@@ -161,10 +159,10 @@ class RecoveryOffer(QObject):
         if recovery is None:
             return
         self.loader.submit(lambda: read_recovery(recovery), lambda result: self._restored(recovery, *result),
-                           lambda msg, details: self.window.message_bar.show_message(
+                           lambda msg, details: self.messages.show_message(
                                f"Could not restore the autosave: {msg}", "error", details))
 
-    def _restored(self, recovery: Recovery, image: Any, mask: np.ndarray | None) -> None:
+    def _restored(self, recovery: Recovery, image: LoadedImage, mask: np.ndarray | None) -> None:
         source = Path(recovery.source_path) if recovery.source_path else None
         self.document.set_image(image, path=source if source is not None and source.exists() else None)
         if mask is not None and mask.any():
@@ -173,34 +171,4 @@ class RecoveryOffer(QObject):
             self._set_prompt(recovery.prompt)
         self.store.remove(recovery)
         self.recovery = None
-        self.window.message_bar.show_message("Restored the autosaved photo and mask.", "info")
-
-
-class _CloseWatcher(QObject):
-    """Removes the autosave once the window has really closed (it may refuse over an unsaved mask)."""
-
-    def __init__(self, window: Any, autosaver: Autosaver) -> None:
-        super().__init__(window)
-        self.window, self.autosaver = window, autosaver
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            QTimer.singleShot(0, self._close_if_hidden)
-        return False
-
-    def _close_if_hidden(self) -> None:
-        if not self.window.isVisible():
-            self.autosaver.close()
-
-
-def install_autosave(window: Any, document: Any, *, store: AutosaveStore | None = None,
-                     prompt: Callable[[], str] = lambda: "",
-                     set_prompt: Callable[[str], None] = lambda _p: None) -> tuple[Autosaver, RecoveryOffer]:
-    """Autosave ``document`` and offer to restore what a crashed session left (call after the window)."""
-    store = store or AutosaveStore()
-    autosaver = Autosaver(document, store, prompt=prompt, parent=window)
-    autosaver.failed.connect(lambda msg: window.message_bar.show_message(msg, "warning"))
-    _CloseWatcher(window, autosaver)
-    offer = RecoveryOffer(window, document, store, window.loader, set_prompt=set_prompt)
-    return autosaver, offer
+        self.messages.show_message("Restored the autosaved photo and mask.", "info")

@@ -18,10 +18,11 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
-from inpaint_desktop.api.types import CancelToken, EditRequest, ImageResult, Progress
-from inpaint_desktop.core.cost import cost_from_usage
-from inpaint_desktop.gui.job_payload import JobSpec, Variant, build_request, decode_bytes, make_variant
-from inpaint_desktop.gui.variant_store import VariantFiles, release_if_big_job
+from inpaint_desktop.api.types import CancelToken, ImageResult, Progress
+from inpaint_desktop.gui.results.variant import Variant, decode_bytes, variant_from_output
+from inpaint_desktop.gui.results.variant_store import release_if_big_job
+from inpaint_desktop.pipeline.job import JobSpec
+from inpaint_desktop.pipeline.run import VariantOutput, run_job
 from inpaint_desktop.store.results import ResultsLibrary
 
 BackendFactory = Callable[[], Backend]
@@ -47,6 +48,10 @@ class JobOutcome:
     saved_dirs: tuple[str, ...] = ()
     save_error: str | None = None
     cost_usd: float | None = None
+    # The user cancelled, but these images had already arrived (paid for): kept as returned.
+    arrived_after_cancel: bool = False
+    # Images of the answer that could not be decoded, each naming its variant.
+    failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,26 +115,29 @@ class JobWorker(QObject):
             self.cancelled.emit(job_id)
             return
         self.started.emit(job_id)
-        t0 = time.monotonic()
+        variants: list[Variant] = []
+        count = spec.params.n
+
+        def report(p: Progress) -> None:
+            if p.kind == "partial" and p.image is not None:
+                self.partial.emit(job_id, p.index, decode_bytes(p.image))
+            else:
+                self.progress.emit(job_id, p)
+
+        def keep(output: VariantOutput) -> None:
+            variant = variant_from_output(output)
+            if output.saved is not None:
+                # Big photos: only the first variant (shown at once) travels with its pixels; the
+                # panel reads the others back from their files when they are shown.
+                release_if_big_job(variant.pixels, index=output.index, count=count)
+            variants.append(variant)
+
         try:
-            request, mask_png = build_request(spec)
-            token.raise_if_cancelled()
             if self._backend is None:
                 self._backend = self._factory()
             backend = self._backend
-
-            def report(p: Progress) -> None:
-                if p.kind == "partial" and p.image is not None:
-                    self.partial.emit(job_id, p.index, decode_bytes(p.image))
-                else:
-                    self.progress.emit(job_id, p)
-
-            if isinstance(request, EditRequest):
-                result = backend.edit(request, progress=report, cancel=token)
-            else:
-                result = backend.generate(request, progress=report, cancel=token)
-            token.raise_if_cancelled()
-            outcome = self._finish(spec, result, mask_png, backend.name, time.monotonic() - t0)
+            report_ = run_job(spec, backend, sink=self._library, cancel=token, progress=report,
+                              on_variant=keep)
         except CancelledError:
             self.cancelled.emit(job_id)
             return
@@ -140,55 +148,10 @@ class JobWorker(QObject):
             self.failed.emit(job_id, JobFailure(job_id, str(exc) or type(exc).__name__,
                                                 traceback.format_exc()))
             return
-        if token.cancelled:
-            self.cancelled.emit(job_id)
-        else:
-            self.finished.emit(job_id, outcome)
-
-    def _finish(
-        self, spec: JobSpec, result: ImageResult, mask_png: bytes | None, backend: str, elapsed: float
-    ) -> JobOutcome:
-        variants: list[Variant] = []
-        dirs: list[str] = []
-        save_error = None
-        request_meta: dict[str, object] = {"prompt": spec.prompt, "kind": spec.kind, **spec.params.as_dict()}
-        request_meta["reference_count"] = len(spec.references)
-        if spec.original_size:
-            request_meta["original_size"] = "{}x{}".format(*spec.original_size)
-        if spec.plan is not None:
-            request_meta["upload_size"] = "{}x{}".format(*spec.plan.upload)
-        if spec.cropped:
-            request_meta["crop_box"] = list(spec.upload_box or ())
-        usage = result.usage.__dict__ if result.usage else None
-        cost = _actual_cost(spec.params.model, result)
-        response = {
-            "request_id": result.request_id, "usage": usage, "created": result.created,
-            "size": result.size, "quality": result.quality, "output_format": result.output_format,
-            "background": result.background, "backend": backend, "model": spec.params.model,
-            "elapsed_s": round(elapsed, 3), "cost_usd": cost,
-        }
-        for i, data in enumerate(result.images):
-            label = result.labels[i] if i < len(result.labels) else ""
-            variant, mapped_png, protected_png = make_variant(i, data, spec, label)
-            if save_error is None:
-                try:
-                    meta = {**response, "label": label or None, "drift": variant.drift or None}
-                    saved = self._library.save_variant(
-                        spec.job_id, i, raw=data, request=request_meta, response=meta,
-                        mask_png=mask_png, protected_png=protected_png, mapped_png=mapped_png,
-                    )
-                    dirs.append(str(saved.directory))
-                    # The panel may release the images once they are on disk and read them back from
-                    # these files (the library names the full-size file; it exists only when written).
-                    files = VariantFiles(saved.raw, saved.fullsize, saved.protected)
-                    variant = variant.with_saved(str(saved.directory), files)
-                    # Big photos: only the first variant (shown at once) travels with its pixels.
-                    release_if_big_job(variant.pixels, index=i, count=len(result.images))
-                except OSError as exc:
-                    save_error = f"Could not save results to {self._library.root}: {exc}"
-            variants.append(variant)
-        return JobOutcome(spec.job_id, tuple(variants), result, backend, elapsed, tuple(dirs),
-                          save_error, cost)
+        outcome = JobOutcome(job_id, tuple(variants), report_.result, report_.backend, report_.elapsed_s,
+                             report_.saved_dirs, report_.save_error, report_.cost_usd,
+                             report_.cancelled, report_.failures)
+        self.finished.emit(job_id, outcome)
 
     @Slot()
     def shutdown(self) -> None:
@@ -201,14 +164,6 @@ class JobWorker(QObject):
                 self._backend.close()
             finally:
                 self._backend = None
-
-
-def _actual_cost(model: str, result: ImageResult) -> float | None:
-    """Dollars billed for ``result`` from its usage, when the model has price data."""
-    if result.usage is None:
-        return None
-    billed = cost_from_usage(model, result.usage)
-    return billed.total_usd if billed is not None else None
 
 
 class JobQueue(QObject):
@@ -234,11 +189,11 @@ class JobQueue(QObject):
         super().__init__(parent)
         self.jobs: dict[str, Job] = {}
         self.library = library or ResultsLibrary()
-        self.thread = QThread()
-        self.thread.setObjectName("inpaint-job-worker")
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("inpaint-job-worker")
         self.worker = JobWorker(backend_factory, self.library)
-        self.worker.moveToThread(self.thread)
-        self.thread.finished.connect(self.worker.deleteLater)
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.finished.connect(self.worker.deleteLater)
         self._submit.connect(self.worker.run_job)
         self._set_factory.connect(self.worker.set_backend_factory)
         self._shutdown.connect(self.worker.shutdown)
@@ -248,7 +203,7 @@ class JobQueue(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
-        self.thread.start()
+        self.worker_thread.start()
         self._closed = False
         # Elapsed-time labels need a tick while anything runs.
         self._ticker = QTimer(self)
@@ -293,7 +248,7 @@ class JobQueue(QObject):
         for job in self.active():
             job.token.cancel()
         self._shutdown.emit()
-        return self.thread.wait(timeout_ms)
+        return self.worker_thread.wait(timeout_ms)
 
     # -- worker signals (GUI thread) --
     def _live(self, job_id: str) -> Job | None:
@@ -322,6 +277,8 @@ class JobQueue(QObject):
             job.status = "Downloading"
         elif p.kind == "retry":
             job.status = f"Retrying in {p.delay_s:.0f} s: {p.message}"
+        elif p.kind == "processing":
+            job.status = f"Saving variant {p.done + 1} of {p.total}"
         self.job_changed.emit(job_id)
 
     def _on_partial(self, job_id: str, index: int, image: object) -> None:
@@ -334,6 +291,12 @@ class JobQueue(QObject):
         if job := self._live(job_id):
             job.outcome = outcome
             self._mark(job, JobState.DONE, f"Done: {len(outcome.variants)} variant(s)")
+            self.job_finished.emit(job_id, outcome)
+        elif (job := self.jobs.get(job_id)) and job.state is JobState.CANCELLED and outcome.variants:
+            # Images that arrived after Cancel were paid for: keep and show them, marked as such.
+            job.outcome = outcome
+            job.status = f"Cancelled; {len(outcome.variants)} variant(s) arrived anyway and were kept"
+            self.job_changed.emit(job_id)
             self.job_finished.emit(job_id, outcome)
 
     def _on_failed(self, job_id: str, failure: JobFailure) -> None:

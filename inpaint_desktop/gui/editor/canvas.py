@@ -17,12 +17,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.overlay import MaskView, refresh_overlay
-from inpaint_desktop.gui.qimage_utils import array_to_qimage
-from inpaint_desktop.gui.selection_tools import ShapeKind, ShapeTool
-from inpaint_desktop.gui.tools import BrushSettings, StrokeHistory, ToolKind, segment_rect, stamp_segment
-from inpaint_desktop.gui.view_state import ViewState
+from inpaint_desktop.gui.common.qimage import array_to_qimage
+from inpaint_desktop.gui.common.view_state import ViewState
+from inpaint_desktop.gui.editor.document import Document
+from inpaint_desktop.gui.editor.overlay import MaskView, refresh_overlay
+from inpaint_desktop.gui.editor.selection_tools import ShapeKind, ShapeTool
+from inpaint_desktop.gui.editor.tools import (
+    BrushSettings,
+    StrokeHistory,
+    ToolKind,
+    segment_rect,
+    stamp_segment,
+)
 
 __all__ = ["Canvas", "MaskView"]
 

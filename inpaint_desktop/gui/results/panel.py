@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QPixmap
@@ -29,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.compare import CompareMode, CompareView, PendingImage
-from inpaint_desktop.gui.job_payload import Variant
-from inpaint_desktop.gui.panel_keys import PanelKeys
-from inpaint_desktop.gui.variant_store import ImageKind, VariantPixels, VariantStore
+from inpaint_desktop.gui.results.compare import CompareMode, CompareView, PendingImage
+from inpaint_desktop.gui.results.model import BaseChoice, Pinned, ResultsModel, StripEntry
+from inpaint_desktop.gui.results.panel_keys import PanelKeys
+from inpaint_desktop.gui.results.variant import Variant
+from inpaint_desktop.gui.results.variant_store import ImageKind, VariantPixels, VariantStore
 
 _THUMB = 64
 _COLUMN_WIDTH = 128
@@ -41,41 +41,18 @@ _JOB_SHADES = (QColor(0, 0, 0, 0), QColor(120, 140, 170, 45))
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 
 
-@dataclass(frozen=True)
-class StripEntry:
-    """One variant in the session, with the original it was made from and the job's prompt."""
-
-    job_id: str
-    variant: Variant
-    original: QImage | None
-    prompt: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.job_id} #{self.variant.index + 1}"
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """A variant pinned as A, so other variants are compared against it instead of the original."""
-
-    entry: int
-    image: QImage
-    caption: str
-    kind: ImageKind = "fullsize"
-
-
 class ResultsStrip(QWidget):
     """Thumbnails of every variant of the session, the compare view and its actions."""
 
-    use_as_base = Signal(object)  # QImage
+    use_as_base = Signal(object)  # BaseChoice
     variant_selected = Signal(int)  # index into ``entries``
 
-    def __init__(self, parent: QWidget | None = None, *, memory_budget: int | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, memory_budget: int | None = None,
+                 model: ResultsModel | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("results_strip")
-        self.entries: list[StripEntry] = []
-        self.pinned: Pinned | None = None
+        # The state shown (variants, selection, pinned A, protected or raw) lives in the model.
+        self.model = model or ResultsModel(self)
         # Full-size pixels of a bounded working set; ``memory_budget`` bytes (default: 1 GiB or less).
         self.store = VariantStore(memory_budget, self)
         self.store.loaded.connect(self._on_loaded)
@@ -113,8 +90,11 @@ class ResultsStrip(QWidget):
         bottom.addLayout(self.actions_row)
         right.addLayout(bottom)
         self._make_keys()
-        self.thumbs.currentItemChanged.connect(lambda *_: self._show())
+        self.thumbs.currentItemChanged.connect(self._on_thumb_changed)
         self.viewer.mode_changed.connect(self._sync_mode_buttons)
+        self.model.selection_changed.connect(self._on_selection)
+        self.model.show_protected_changed.connect(self._on_show_protected)
+        self.model.pinned_changed.connect(self._on_pinned)
 
     # -- construction --------------------------------------------------------------------
     def _make_thumbs(self) -> QListWidget:
@@ -159,12 +139,13 @@ class ResultsStrip(QWidget):
         group.addButton(self.raw_button)
         group.addButton(self.protected_button)
         self.protected_button.setChecked(True)
-        self.raw_button.toggled.connect(lambda _c: self._show())
+        self.raw_button.clicked.connect(lambda: self.model.set_show_protected(False))
+        self.protected_button.clicked.connect(lambda: self.model.set_show_protected(True))
         bar.addWidget(self.raw_button)
         bar.addWidget(self.protected_button)
         self.pin_button = QPushButton("Pin as A", checkable=True, objectName="pin_as_a")
         self.pin_button.setToolTip("Compare other variants against the shown one instead of the original")
-        self.pin_button.toggled.connect(self._on_pin)
+        self.pin_button.clicked.connect(self._on_pin_clicked)
         bar.addWidget(self.pin_button)
         bar.addStretch(1)
         self.actions_row = actions = QHBoxLayout()
@@ -202,8 +183,16 @@ class ResultsStrip(QWidget):
         return QSize(900, 320)
 
     # -- public API ----------------------------------------------------------------------
+    @property
+    def entries(self) -> list[StripEntry]:
+        return self.model.entries
+
+    @property
+    def pinned(self) -> Pinned | None:
+        return self.model.pinned
+
     def add_variants(self, job_id: str, variants: tuple[Variant, ...], original: QImage | None,
-                     prompt: str) -> None:
+                     prompt: str, *, source: str = "") -> None:
         """Add one job's variants at the top of the column and show the first of them.
 
         Their images are resident when they arrive; once saved, those outside the working set are
@@ -211,12 +200,10 @@ class ResultsStrip(QWidget):
         """
         if not variants:
             return
+        added = self.model.add(job_id, variants, original, prompt, source=source)
         self._jobs.append(job_id)
         shade = _JOB_SHADES[(len(self._jobs) - 1) % len(_JOB_SHADES)]
-        first_item: QListWidgetItem | None = None
-        for row, v in enumerate(variants):
-            index = len(self.entries)
-            self.entries.append(StripEntry(job_id, v, original, prompt))
+        for row, (index, v) in enumerate(zip(added, variants, strict=True)):
             # The worker makes every thumbnail; without one, only pixels in memory are scaled here.
             small = v.thumb if v.thumb is not None else v.pixels.resident("fullsize") or QImage()
             icon = QIcon(QPixmap.fromImage(small.scaled(_THUMB, _THUMB, Qt.AspectRatioMode.KeepAspectRatio,
@@ -231,21 +218,18 @@ class ResultsStrip(QWidget):
             item.setData(_ENTRY_ROLE, index)
             item.setBackground(shade)
             self.thumbs.insertItem(row, item)  # newest job first, its variants in order
-            first_item = first_item or item
         for v in reversed(variants):  # the first variant counts as the most recently used
             self.store.add(v.pixels, enforce=False)
-        self.thumbs.setCurrentItem(first_item)  # keeps the shown image resident
+        self.model.select(added[0])  # keeps the shown image resident
         self.store.enforce()
         self.thumbs.scrollToTop()
 
     def current_index(self) -> int:
         """Index into ``entries`` of the selected variant, or -1."""
-        item = self.thumbs.currentItem()
-        return -1 if item is None else int(item.data(_ENTRY_ROLE))
+        return self.model.selection
 
     def current_entry(self) -> StripEntry | None:
-        index = self.current_index()
-        return self.entries[index] if index >= 0 else None
+        return self.model.selected
 
     def shown_image(self) -> QImage | None:
         """The selected variant as shown: the protected composite, or the raw result.
@@ -264,10 +248,7 @@ class ResultsStrip(QWidget):
         return entry is not None and self.store.loading(entry.variant.pixels, self._kind(entry.variant))
 
     def select_entry(self, index: int) -> None:
-        for row in range(self.thumbs.count()):
-            if int(self.thumbs.item(row).data(_ENTRY_ROLE)) == index:
-                self.thumbs.setCurrentRow(row)
-                return
+        self.model.select(index)
 
     def step(self, delta: int) -> None:
         """Select the previous (-1) or next (+1) thumbnail in the column."""
@@ -305,8 +286,25 @@ class ResultsStrip(QWidget):
 
     # -- internals -----------------------------------------------------------------------
     def _kind(self, v: Variant) -> ImageKind:
-        has = v.pixels.has_protected
-        return "protected" if self.protected_button.isChecked() and has else "fullsize"
+        return self.model.kind_of(v)
+
+    # -- bindings: widgets -> model, model -> widgets --------------------------------------
+    def _on_thumb_changed(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.model.select(int(item.data(_ENTRY_ROLE)))
+
+    def _on_selection(self, index: int) -> None:
+        for row in range(self.thumbs.count()):
+            item = self.thumbs.item(row)
+            if int(item.data(_ENTRY_ROLE)) == index:
+                if self.thumbs.currentItem() is not item:
+                    self.thumbs.setCurrentItem(item)
+                break
+        self._show()
+
+    def _on_show_protected(self, on: bool) -> None:
+        (self.protected_button if on else self.raw_button).setChecked(True)
+        self._show()
 
     def _show(self, *, selection_changed: bool = True) -> None:
         """Show the selected variant; ``selection_changed`` is False when only its pixels arrived."""
@@ -320,8 +318,9 @@ class ResultsStrip(QWidget):
             self._use_when_loaded = None  # a different image is shown now
             self._load_errors.pop(key, None)  # selecting it again tries the disk again
         wanted = [key]
-        if self.pinned is not None:
-            wanted.append((self.entries[self.pinned.entry].variant.pixels, self.pinned.kind))
+        pinned = self.model.pinned
+        if pinned is not None:
+            wanted.append((self.entries[pinned.entry].variant.pixels, pinned.kind))
         self.store.keep(wanted)
         error = self._load_errors.get(key)
         image = None if error else self.store.get(pixels, shown_kind)
@@ -330,7 +329,7 @@ class ResultsStrip(QWidget):
         kind = "protected" if protected else "raw"
         if protected:
             label = "B: protected composite"
-        elif self.protected_button.isChecked():
+        elif self.model.show_protected:
             # Protected was asked for but this variant has none: say so rather than swap silently.
             label = "B: raw result (this variant has no protected composite)"
         else:
@@ -345,8 +344,8 @@ class ResultsStrip(QWidget):
         # What the raw result changed where nothing was meant to change: why "protected" exists.
         self.drift.setText(f"Raw result: {v.drift}" if v.drift else "")
         self.drift.setVisible(bool(v.drift))
-        if self.pinned is not None:
-            a, caption_a = self.pinned.image, self.pinned.caption
+        if pinned is not None:
+            a, caption_a = pinned.image, pinned.caption
         else:
             a, caption_a = entry.original, "A: original"
         pending = None
@@ -358,7 +357,7 @@ class ResultsStrip(QWidget):
                                pending=pending)
         self.use_button.setEnabled(not error)
         # Pinning needs B's pixels; unpinning is always possible.
-        self.pin_button.setEnabled(image is not None or self.pin_button.isChecked())
+        self.pin_button.setEnabled(image is not None or pinned is not None)
         self.open_button.setEnabled(bool(v.saved_dir))
         self.open_button.setToolTip(f"Show {v.saved_dir}" if v.saved_dir else "This result was not saved")
         self._show_note(v)
@@ -390,18 +389,23 @@ class ResultsStrip(QWidget):
         self._use_when_loaded = None
         self._show(selection_changed=False)
 
-    def _on_pin(self, checked: bool) -> None:
+    def _on_pin_clicked(self, checked: bool) -> None:
         entry, image = self.current_entry(), self.shown_image()
         if checked and entry is not None and image is not None:
             shown_kind = self._kind(entry.variant)
             kind = "protected" if shown_kind == "protected" else "raw"
-            self.pinned = Pinned(self.current_index(), image, f"A: {entry.name} {kind}", shown_kind)
-            self.pin_button.setToolTip(f"A is {entry.name}; uncheck to compare against the original")
+            self.model.pin(Pinned(self.current_index(), image, f"A: {entry.name} {kind}", shown_kind))
         else:
-            self.pinned = None
+            self.model.pin(None)
+        self._on_pinned(self.model.pinned)  # the button follows the model even when nothing changed
+
+    def _on_pinned(self, pinned: Pinned | None) -> None:
+        self.pin_button.setChecked(pinned is not None)
+        if pinned is not None:
+            self.pin_button.setToolTip(f"A is {self.entries[pinned.entry].name}; "
+                                       "uncheck to compare against the original")
+        else:
             self.pin_button.setToolTip("Compare other variants against the shown one instead of the original")
-            if checked:
-                self.pin_button.setChecked(False)
         self._show()
 
     def _sync_mode_buttons(self, mode: CompareMode) -> None:
@@ -416,7 +420,7 @@ class ResultsStrip(QWidget):
 
     def _toggle_raw(self) -> None:
         if self.protected_button.isEnabled():
-            (self.raw_button if self.protected_button.isChecked() else self.protected_button).setChecked(True)
+            self.model.set_show_protected(not self.model.show_protected)
 
     def _use(self) -> None:
         """Emit ``use_as_base`` with the shown image; one still loading is used once it has arrived."""
@@ -424,7 +428,11 @@ class ResultsStrip(QWidget):
         if entry is None:
             return
         if (image := self.shown_image()) is not None:
-            self.use_as_base.emit(image)
+            kind = self._kind(entry.variant)
+            what = "protected" if kind == "protected" else "raw"
+            origin = f" of {entry.source}" if entry.source else ""
+            name = f"variant {entry.variant.index + 1} ({what}){origin} · job {entry.job_id}"
+            self.use_as_base.emit(BaseChoice(image, name, entry.job_id, entry.variant.index, kind))
         elif self.loading:
             self._use_when_loaded = (entry.variant.pixels, self._kind(entry.variant))
             self.which.setText(self.which.text() + " · used as the new base once it has loaded")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QPixmap
@@ -18,13 +18,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.job_payload import JobSpec
-from inpaint_desktop.gui.jobs import JobFailure, JobOutcome, JobQueue
-from inpaint_desktop.gui.params import ParamsPanel, model_caps
-from inpaint_desktop.gui.send_panel import OFFLINE
+from inpaint_desktop.core.models import CapabilityTable
+from inpaint_desktop.gui.send.jobs import JobFailure, JobOutcome, JobQueue
+from inpaint_desktop.gui.send.params import ParamsPanel, model_caps
+from inpaint_desktop.pipeline.job import JobSpec
 
-if TYPE_CHECKING:
-    from inpaint_desktop.gui.send_workflow import SendWorkflow
+
+class GenerationHost(Protocol):
+    """What the dialog needs from the Send workflow (which implements it)."""
+
+    @property
+    def table(self) -> CapabilityTable: ...
+
+    @property
+    def queue(self) -> JobQueue: ...
+
+    def is_offline(self) -> bool: ...
+
+    def submit_generation(self, spec: JobSpec) -> None: ...
+
+    def open_generated(self, data: bytes) -> None:
+        """Open a generated image (its encoded bytes) as the new photo to paint on."""
 
 OFFLINE_GENERATION_NOTE = (
     "Generating a new image needs an OpenAI-compatible backend: the built-in offline engine can only "
@@ -35,7 +49,7 @@ OFFLINE_GENERATION_NOTE = (
 class NewFromPromptDialog(QDialog):
     """Prompt + output options; variants return through the shared job queue."""
 
-    def __init__(self, flow: SendWorkflow, parent: QWidget | None = None) -> None:
+    def __init__(self, flow: GenerationHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New from Prompt")
         self._flow = flow
@@ -69,7 +83,7 @@ class NewFromPromptDialog(QDialog):
         self._update_offline()
 
     def _update_offline(self) -> None:
-        offline = self._flow.panel.backend_choice() == OFFLINE
+        offline = self._flow.is_offline()
         self.note.setText(OFFLINE_GENERATION_NOTE if offline else "")
         self.generate_button.setEnabled(not offline)
 
@@ -103,13 +117,5 @@ class NewFromPromptDialog(QDialog):
         row = self.choices.currentRow()
         if row < 0:
             return
-        from inpaint_desktop.gui.send_support import loaded_from_bytes
-
-        data = self._variants[row]
-        document = self._flow.document
-        # Decoding a large result belongs on the thread pool, not the GUI thread.
-        self._flow.loader.submit(
-            lambda: loaded_from_bytes(data), document.set_image,
-            lambda msg, details: self._flow.message(f"Could not open the result: {msg}", "error", details),
-        )
+        self._flow.open_generated(self._variants[row])
         self.accept()

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QRect, Signal
 
-from inpaint_desktop.gui.commands import changed_bbox
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.loader import BackgroundLoader
-from inpaint_desktop.gui.message_bar import MessageBar
+from inpaint_desktop.gui.common.loader import BackgroundLoader
+from inpaint_desktop.gui.common.message_bar import MessageBar
+from inpaint_desktop.gui.editor.commands import changed_bbox
+from inpaint_desktop.gui.editor.document import Document
 
 MaskFunc = Callable[[np.ndarray], np.ndarray]
 

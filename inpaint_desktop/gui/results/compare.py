@@ -27,8 +27,8 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
-from inpaint_desktop.gui.pixmap_cache import PixmapCache
-from inpaint_desktop.gui.view_state import ViewState
+from inpaint_desktop.gui.common.view_state import ViewState
+from inpaint_desktop.gui.results.pixmap_cache import PixmapCache
 
 # A press released sooner than this (without a drag) is a click: in flip mode it flips for good.
 CLICK_MS = 300

@@ -29,7 +29,6 @@ from PySide6.QtGui import QImage, QImageReader
 ImageKind = Literal["raw", "fullsize", "protected"]
 # What the store accounts for: the images, plus the returned file's bytes.
 Slot = Literal["raw", "fullsize", "protected", "raw_bytes"]
-SLOTS: tuple[Slot, ...] = ("raw_bytes", "raw", "fullsize", "protected")
 # Upper bound of the default budget; less on machines with little memory (see default_budget_bytes).
 DEFAULT_BUDGET_BYTES = 1 << 30
 POLL_MS = 15

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inpaint_desktop.gui.params import Caps, ParamsPanel, offline_caps
+from inpaint_desktop.gui.send.params import Caps, ParamsPanel, offline_caps
+from inpaint_desktop.pipeline.preflight import Preflight
 
 OFFLINE = "local"
 OPENAI = "openai"
@@ -151,10 +152,11 @@ class SendPanel(QWidget):
         self.recent.addItems([str(v) for v in items][:_MAX_RECENT])
         self.recent.setCurrentIndex(-1)
 
-    def set_cost_text(self, estimate: str, session: str, preflight: str = "", tooltip: str = "") -> None:
-        self.cost.setText(estimate)
+    def show_preflight(self, preflight: Preflight, session: str) -> None:
+        """Render the preflight value: the cost line, what is uploaded, the token figures."""
+        self.cost.setText(preflight.headline)
         self.session_total.setText(session)
-        self.preflight.setText(preflight)
-        self.preflight.setVisible(bool(preflight))
-        if tooltip:
-            self.cost.setToolTip(tooltip)
+        self.preflight.setText(preflight.detail)
+        self.preflight.setVisible(bool(preflight.detail))
+        if preflight.tooltip:
+            self.cost.setToolTip(preflight.tooltip)

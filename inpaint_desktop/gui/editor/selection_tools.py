@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-from inpaint_desktop.gui.document import Document
-from inpaint_desktop.gui.view_state import ViewState
+from inpaint_desktop.gui.common.view_state import ViewState
+from inpaint_desktop.gui.editor.document import Document
 
 # A polygon click this close (in widget pixels) to the first point closes the shape.
 CLOSE_DISTANCE = 8.0

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_desktop.core.models import CapabilityTable, ModelCaps, load_capabilities
-from inpaint_desktop.gui.job_payload import EditParams
+from inpaint_desktop.pipeline.job import EditParams
 
 DEFAULT_MODEL = "gpt-image-2"
 _AUTO = "auto"
