@@ -1,8 +1,10 @@
 """Reading what the server answered: images, usage and typed errors.
 
 Nothing the server says is trusted blindly: the answer must fit a size limit, the JSON must parse,
-every final ``b64_json`` must be base64 of an image that decodes to its last pixel (its size read),
-and any text that ends up in an error or a result is stripped of the key and anything key-like.
+every ``b64_json`` must be base64 of a PNG, JPEG or WebP file within the per-image limit, and any text
+that ends up in an error or a result is stripped of the key and anything key-like. Decoding the
+pixels is left to the caller (the edit pipeline, the CLI), which decodes them anyway: one image that
+does not decode must not cost the others of the same answer, which were paid for too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from inpaint_desktop.api import errors as E
 from inpaint_desktop.api.config import redact
 from inpaint_desktop.api.types import ImageResult, Usage
-from inpaint_desktop.core.rules import MAX_RESULT_IMAGE_BYTES, decoded_size, sniff_mime
+from inpaint_desktop.core.rules import MAX_RESULT_IMAGE_BYTES, sniff_mime
 
 # Room for everything in an answer besides the images (usage, metadata, JSON or SSE framing).
 _ANSWER_OVERHEAD = 1024 * 1024
@@ -56,12 +58,8 @@ def parse_usage(raw: Any) -> Usage | None:
     )
 
 
-def decode_image(b64: Any, *, what: str, request_id: str | None, final: bool = True) -> bytes:
-    """Decode one ``b64_json`` value; a ``ServerError`` naming ``what`` when it is not an image.
-
-    A ``final`` image (one that counts as a result) must also decode to its last pixel: a PNG
-    signature followed by garbage is not a result, however it starts. Previews are only sniffed.
-    """
+def decode_image(b64: Any, *, what: str, request_id: str | None) -> bytes:
+    """Decode one ``b64_json`` value; a ``ServerError`` naming ``what`` when it is not an image file."""
     if not isinstance(b64, str | bytes) or not b64:
         raise E.ServerError(f"The server sent {what} without image data.", request_id=request_id)
     if len(b64) > MAX_RESULT_IMAGE_BYTES * 4 // 3 + 4:
@@ -75,12 +73,6 @@ def decode_image(b64: Any, *, what: str, request_id: str | None, final: bool = T
     if sniff_mime(data) is None:
         raise E.ServerError(f"The server sent {what} that is not a PNG, JPEG or WebP image.",
                             request_id=request_id)
-    if final:
-        try:
-            decoded_size(data)
-        except ValueError as exc:
-            raise E.ServerError(f"The server sent {what} that cannot be decoded ({exc}); it was not "
-                                "saved.", request_id=request_id) from None
     return data
 
 

@@ -50,8 +50,7 @@ def read_image_stream(
             raise error_from_body(200, payload, request_id=request_id, secrets=secrets)
         if kind.endswith(".partial_image"):
             index = obj.get("partial_image_index", 0)
-            data = decode_image(obj.get("b64_json"), what="a partial image", request_id=request_id,
-                                final=False)
+            data = decode_image(obj.get("b64_json"), what="a partial image", request_id=request_id)
             if progress is not None:
                 progress(Progress(kind="partial", index=int(index) if isinstance(index, int) else 0,
                                   image=data))

@@ -70,25 +70,13 @@ def test_server_strings_in_a_result_are_redacted(server: FakeImagesServer) -> No
     assert GATEWAY_KEY not in repr(result) + result.request_id
 
 
-@pytest.mark.parametrize(("mode", "words"), [
-    ("png_garbage", "image 1 of 1 that cannot be decoded"),
-    ("jpeg_zeros", "image 1 of 1 that cannot be decoded"),
-    ("second_garbage", "image 2 of 2 that cannot be decoded"),
-])
-def test_an_image_that_does_not_decode_is_an_error_naming_it(server: FakeImagesServer, mode: str,
-                                                             words: str) -> None:
-    server.script(mode)
-    with _client(server) as client, pytest.raises(E.ServerError) as info:
-        client.edit(edit_request(n=2))
-    assert words in info.value.message and info.value.request_id
-    assert len(server.requests) == 1  # not retried: a 200 may already be billed
-
-
-def test_a_streamed_final_image_that_does_not_decode_is_an_error(server: FakeImagesServer) -> None:
-    server.script("sse_garbage")
-    with _client(server) as client, pytest.raises(E.ServerError) as info:
-        client.edit(edit_request(stream=True, partial_images=1))
-    assert "final image 1 that cannot be decoded" in info.value.message
+def test_images_that_do_not_decode_are_passed_on_for_the_caller_to_judge(server: FakeImagesServer) -> None:
+    # The answer's other images were paid for too: the pipeline and the CLI decode each one and keep
+    # those that decode (tests/pipeline, tests/cli); the client only checks what it can without pixels.
+    server.script("second_garbage")
+    with _client(server) as client:
+        result = client.edit(edit_request(n=2))
+    assert result.images[0] == RESULT_PNG and result.images[1].startswith(b"\x89PNG")
 
 
 def test_an_announced_huge_body_is_refused_before_it_is_read(server: FakeImagesServer) -> None:
