@@ -15,6 +15,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,7 @@ def _plan_upload(request: EditRequest, requested: str | None) -> tuple[EditReque
     return replace(request, images=images, mask=mask, size=plan.size_param), plan
 
 
-def _map_results(result: ImageResult, plan: Any) -> tuple[bytes, ...]:
+def _map_results(result: ImageResult, plan: Any, skip: Mapping[int, str]) -> dict[int, bytes]:
     import io
 
     import numpy as np
@@ -201,12 +202,31 @@ def _map_results(result: ImageResult, plan: Any) -> tuple[bytes, ...]:
 
     from inpaint_desktop.core.geometry import map_back
 
-    mapped = []
-    for data in result.images:
+    mapped = {}
+    for i, data in enumerate(result.images):
+        if i in skip:
+            continue
         with Image.open(io.BytesIO(data)) as img:
             arr = np.asarray(img.convert("RGBA" if "A" in img.mode else "RGB"))
-        mapped.append(_encode_like(map_back(arr, plan), data))
-    return tuple(mapped)
+        mapped[i] = _encode_like(map_back(arr, plan), data)
+    return mapped
+
+
+def _undecodable(result: ImageResult) -> dict[int, str]:
+    """The returned images that do not decode to their last pixel, by index, each with why.
+
+    They do not count as results and are not saved; the others of the answer are (they were paid for).
+    """
+    from inpaint_desktop.core.rules import decoded_size
+
+    failures = {}
+    for i, data in enumerate(result.images):
+        try:
+            decoded_size(data)
+        except ValueError as exc:
+            failures[i] = (f"the server sent image {i + 1} of {len(result.images)} that cannot be decoded "
+                           f"({exc}); it was not saved")
+    return failures
 
 
 def _progress(quiet: bool) -> Any:
@@ -253,9 +273,10 @@ def _call(backend: Any, request: EditRequest | GenerateRequest, report: Any) -> 
 
 
 def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
-          backend_name: str, started: str, plan: Any = None, *, written: list[Path]) -> list[dict[str, Any]]:
-    """Write every image and its sidecar; ``written`` gets each file's path as soon as it is complete,
-    so a failure midway (``OSError``) still tells what was saved."""
+          backend_name: str, started: str, plan: Any = None, *, written: list[Path],
+          skip: Mapping[int, str]) -> list[dict[str, Any]]:
+    """Write every image (but those in ``skip``) and its sidecar; ``written`` gets each file's path as
+    soon as it is complete, so a failure midway (``OSError``) still tells what was saved."""
     from inpaint_desktop.core.cost import cost_from_usage
     from inpaint_desktop.store.ids import new_job_id
 
@@ -271,10 +292,12 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
     mapped = None
     if plan is not None and not plan.is_identity:
         try:
-            mapped = _map_results(result, plan)
+            mapped = _map_results(result, plan, skip)
         except (OSError, ValueError) as exc:
             _error(f"could not map the results back to the photo's size ({exc}); saving them as returned")
     for i, data in enumerate(result.images):
+        if i in skip:
+            continue
         ext = _EXT.get(sniff_mime(data) or "", "bin")
         stem = f"{prefix}-{job_id}-{i + 1}"
         raw_path = None
@@ -371,37 +394,52 @@ def run(args: argparse.Namespace) -> int:
     except E.ApiError as exc:
         _error(_with_id(exc))
         return EXIT_API
+    return _save_and_report(result, request, args, backend.name, started, plan)
+
+
+def _save_and_report(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
+                     backend_name: str, started: str, plan: Any) -> int:
+    """Save what decodes, print the paths (or the JSON report), and say what failed; the exit code.
+
+    A refused write (disk full, ...) exits 5 and an image that does not decode exits 3; either way
+    every file saved before is listed, on stdout (the images) and stderr (every file).
+    """
+    undecodable = _undecodable(result)
     written: list[Path] = []
     failure = None
     saved: list[dict[str, Any]] = []
     try:
-        saved = _save(result, request, args, backend.name, started, plan, written=written)
+        saved = _save(result, request, args, backend_name, started, plan, written=written, skip=undecodable)
     except OSError as exc:
         failure = _write_failure(exc, args.out)
     images = [str(p) for p in written if p.suffix != ".json" and not p.stem.endswith("-raw")]
+    code = EXIT_WRITE if failure is not None else EXIT_API if undecodable else EXIT_OK
     if args.json:
         report: dict[str, Any] = {
             "images": images, "sidecars": [str(p) for p in written if p.suffix == ".json"],
             "request_id": result.request_id, "usage": asdict(result.usage) if result.usage else None,
             "cost_usd": saved[0]["cost_usd"] if saved else None, "elapsed_s": result.elapsed_s,
-            "backend": backend.name,
+            "backend": backend_name,
         }
-        if failure is not None:
-            report.update(error=failure, exit_code=EXIT_WRITE, saved_files=[str(p) for p in written])
+        if code != EXIT_OK:
+            report.update(error=failure or "; ".join(undecodable.values()), exit_code=code,
+                          saved_files=[str(p) for p in written], undecodable=list(undecodable.values()))
         print(json.dumps(redact_obj(report), indent=2))
     else:
         for image in images:
             print(image)
-    if failure is None:
-        return EXIT_OK
-    _error(failure)
-    if written:
-        print(f"saved before the failure ({len(written)} file(s)):", file=sys.stderr)
-        for path in written:
-            print(f"  {path}", file=sys.stderr)
-    else:
-        print("nothing was saved; the server's answer was lost (it may have been billed)", file=sys.stderr)
-    return EXIT_WRITE
+    for message in undecodable.values():
+        _error(f"{message} (request id: {result.request_id})" if result.request_id else message)
+    if failure is not None:
+        _error(failure)
+    if code != EXIT_OK:
+        if written:
+            print(f"saved ({len(written)} file(s)):", file=sys.stderr)
+            for path in written:
+                print(f"  {path}", file=sys.stderr)
+        else:
+            print("nothing was saved", file=sys.stderr)
+    return code
 
 
 def _remove_stale_temp_files(out: str, quiet: bool) -> None:

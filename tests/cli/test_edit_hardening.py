@@ -83,7 +83,23 @@ def test_an_image_that_does_not_decode_is_an_api_error_and_nothing_is_saved(
     err = capsys.readouterr().err
     assert code == 3, err
     assert "image 1 of 1 that cannot be decoded" in err and "request id: req_1_200" in err
+    assert "nothing was saved" in err
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_images_that_decode_are_saved_and_the_other_is_named(
+    server: FakeImagesServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.script("second_garbage")
+    code = _generate(server, tmp_path, "-n", "2", "--json")
+    captured = capsys.readouterr()
+    assert code == 3, captured.err
+    assert "image 2 of 2 that cannot be decoded" in captured.err
+    report = json.loads(captured.out)
+    assert report["exit_code"] == 3 and len(report["undecodable"]) == 1
+    [saved] = report["images"]
+    assert Path(saved).read_bytes() == RESULT_PNG and saved.endswith("-1.png")  # paid for: kept
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".png"]
 
 
 # -- two runs at once ----------------------------------------------------------------------------
