@@ -1,4 +1,5 @@
-"""The job list says when a returned image could not be decoded (loopback server, real queue)."""
+"""The job queue against the loopback server: images that do not decode are named on the job; job ids
+come from the store; what a killed process left in the results library is cleaned at start."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from inpaint_desktop.gui.send.jobs import JobQueue, JobState
 from inpaint_desktop.pipeline.job import EditParams, JobSpec
 from inpaint_desktop.store.results import ResultsLibrary
 from tests.api.fake_server import FakeImagesServer, serve
+from tests.processes import frozen_writer
 
 
 @pytest.fixture
@@ -50,3 +52,16 @@ def test_the_job_says_which_image_did_not_decode(qtbot, server: FakeImagesServer
 def test_job_ids_come_from_the_store(qtbot) -> None:
     first, second = JobQueue.new_job_id(), JobQueue.new_job_id()
     assert first < second and len(first.split("-")) == 4
+
+
+def test_a_new_queue_removes_what_a_killed_process_left_in_the_library(qtbot, tmp_path: Path) -> None:
+    library = ResultsLibrary(tmp_path, session_date="2026-11-30")
+    killed = frozen_writer(library.job_dir("20261130-101010-000-aaaaaaaa") / "variant-0.png")
+    killed.kill()
+    killed.communicate(timeout=10)
+    [left] = tmp_path.rglob(".variant-0.png.*.tmp")
+    queue = JobQueue(lambda: OpenAIBackend(ApiConfig(api_key="unused-key-0000")), library=library)
+    try:
+        qtbot.waitUntil(lambda: not left.exists(), timeout=10_000)  # on the worker thread
+    finally:
+        assert queue.close()
