@@ -331,7 +331,12 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
 def _write_new(path: Path, data: bytes, written: list[Path]) -> Path:
     from inpaint_desktop.store.atomic import atomic_write_new
 
-    atomic_write_new(path, data)
+    try:
+        atomic_write_new(path, data)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write() names no file: say which one it was
+            exc.filename = str(path)
+        raise
     written.append(path)
     return path
 
