@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,6 +177,9 @@ def test_timeout_bounds_each_attempt_and_the_retry_says_it_could_bill_twice(
     code = _generate(server, tmp_path, "--timeout", "0.5")
     err = capsys.readouterr().err
     assert code == 4, err
+    deadline = time.monotonic() + 10  # the server records the last request on its own thread
+    while len(server.requests) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert len(server.requests) == 3
     retries = [line for line in err.splitlines() if line.startswith("retry:")]
     assert len(retries) == 2 and all("could bill it twice" in line for line in retries), err
