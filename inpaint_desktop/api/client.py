@@ -17,7 +17,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from inpaint_desktop.api import errors as E
 from inpaint_desktop.api.config import ApiConfig, insecure_key_problem, is_loopback_url, redact
 from inpaint_desktop.api.multipart import MultipartBody
 from inpaint_desktop.api.requests import edit_fields, generate_json, validate_edit, validate_generate
-from inpaint_desktop.api.responses import error_from_body, parse_images_body
+from inpaint_desktop.api.responses import answer_limit, error_from_body, over_limit_error, parse_images_body
 from inpaint_desktop.api.retry import MAX_SERVER_WAIT_S, retry_delay, server_wait, should_retry
 from inpaint_desktop.api.streaming import read_image_stream
 from inpaint_desktop.api.types import (
@@ -129,7 +129,7 @@ class OpenAIBackend:
             return mp, {"content-type": mp.content_type, "content-length": str(mp.length)}
 
         return self._images("images/edits", body, stream=request.stream, prefix="image_edit",
-                            progress=progress, cancel=cancel)
+                            progress=progress, cancel=cancel, expected=_expected_images(request))
 
     def generate(self, request: GenerateRequest, *, progress: ProgressCallback | None = None,
                  cancel: CancelToken | None = None) -> ImageResult:
@@ -143,7 +143,8 @@ class OpenAIBackend:
             return payload, {"content-type": "application/json"}
 
         return self._images("images/generations", body, stream=request.stream,
-                            prefix="image_generation", progress=progress, cancel=cancel)
+                            prefix="image_generation", progress=progress, cancel=cancel,
+                            expected=_expected_images(request))
 
     def list_models(self) -> list[ModelInfo]:
         """The server's model list (``GET /models``): ids, owners and announced shutdown dates.
@@ -158,7 +159,7 @@ class OpenAIBackend:
             raise E.ApiTimeoutError(f"{self.config.endpoint} did not answer in time.") from None
         except httpx.TransportError as exc:
             raise E.ApiConnectionError(self._connection_text(exc)) from None
-        rid = response.headers.get("x-request-id")
+        rid = _request_id(response)
         if response.status_code >= 400:
             raise error_from_body(response.status_code, response.content, request_id=rid,
                                   secrets=(self.config.api_key,))
@@ -201,6 +202,10 @@ class OpenAIBackend:
             headers["openai-project"] = self.config.project
         return headers
 
+    def _timeout_for(self, exc: httpx.TimeoutException) -> float:
+        connecting = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        return self.config.connect_timeout if connecting else self.config.read_timeout
+
     def _connection_text(self, exc: Exception) -> str:
         detail = redact(str(exc) or type(exc).__name__, self.config.api_key)
         return f"Could not reach {self.config.endpoint}: {detail}"
@@ -208,6 +213,7 @@ class OpenAIBackend:
     def _images(
         self, path: str, body: Callable[[_Call, ProgressCallback], tuple[Any, dict[str, str]]], *,
         stream: bool, prefix: str, progress: ProgressCallback | None, cancel: CancelToken | None,
+        expected: int,
     ) -> ImageResult:
         self._check_config()
         token = cancel or CancelToken()
@@ -217,7 +223,8 @@ class OpenAIBackend:
         while True:
             token.raise_if_cancelled()
             try:
-                result = self._attempt(path, body, stream=stream, prefix=prefix, report=report, token=token)
+                result = self._attempt(path, body, stream=stream, prefix=prefix, report=report, token=token,
+                                       expected=expected)
                 return _with_elapsed(result, time.monotonic() - started)
             except E.ApiError as err:
                 if isinstance(err, E.CancelledError | E.ValidationError):
@@ -232,8 +239,11 @@ class OpenAIBackend:
                                     f"(over {MAX_SERVER_WAIT_S:.0f} s); not retrying.")
                     err.args = (err.message,)
                     raise
-                note = (" A retry after a timeout may bill a second image."
-                        if isinstance(err, E.ApiTimeoutError) else "")
+                # No idempotency key: a server that had the whole request may be making (and billing)
+                # the image while we gave up on it. Say so only then; a connect timeout bills nothing.
+                note = (" The server had the whole request and may still be making the image: this "
+                        "retry could bill it twice."
+                        if isinstance(err, E.ApiTimeoutError) and err.details.get("request_sent") else "")
                 report(Progress(kind="retry", message=f"{err.message} Retrying in {delay:.1f} s "
                                 f"(attempt {attempt + 2} of {self.config.max_retries + 1}).{note}",
                                 delay_s=delay))
@@ -244,7 +254,7 @@ class OpenAIBackend:
 
     def _attempt(
         self, path: str, body: Callable[[_Call, ProgressCallback], tuple[Any, dict[str, str]]], *,
-        stream: bool, prefix: str, report: ProgressCallback, token: CancelToken,
+        stream: bool, prefix: str, report: ProgressCallback, token: CancelToken, expected: int,
     ) -> ImageResult:
         call = _Call(token, sock=self._idle_socket)
         token.on_cancel(call.abort)
@@ -264,8 +274,9 @@ class OpenAIBackend:
                     with call.lock:
                         call.sock = sock
                     self._idle_socket = sock
-                rid = response.headers.get("x-request-id")
-                return self._read(response, rid=rid, stream=stream, prefix=prefix, report=report, token=token)
+                rid = _request_id(response)
+                return self._read(response, rid=rid, stream=stream, prefix=prefix, report=report, token=token,
+                                  expected=expected)
             finally:
                 response.close()
         except E.ApiError:
@@ -275,9 +286,12 @@ class OpenAIBackend:
         except httpx.TimeoutException as exc:
             if token.cancelled:
                 raise E.CancelledError("Cancelled by the user.", request_id=rid) from None
-            what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "answer"
-            raise E.ApiTimeoutError(f"{self.config.endpoint} did not {what} in time.",
-                                    request_id=rid) from None
+            sent = isinstance(exc, httpx.ReadTimeout)
+            what = {httpx.ConnectTimeout: "accept the connection", httpx.WriteTimeout: "take the upload",
+                    httpx.PoolTimeout: "free a connection"}.get(type(exc), "answer")
+            raise E.ApiTimeoutError(
+                f"{self.config.endpoint} did not {what} within {self._timeout_for(exc):g} s.",
+                request_id=rid, details={"request_sent": sent}) from None
         except httpx.TransportError as exc:
             if token.cancelled:
                 raise E.CancelledError("Cancelled by the user.", request_id=rid) from None
@@ -287,7 +301,7 @@ class OpenAIBackend:
                 call.done = True
 
     def _read(self, response: httpx.Response, *, rid: str | None, stream: bool, prefix: str,
-              report: ProgressCallback, token: CancelToken) -> ImageResult:
+              report: ProgressCallback, token: CancelToken, expected: int) -> ImageResult:
         secrets = (self.config.api_key,)
         if response.status_code >= 400:
             raw = b""
@@ -302,11 +316,16 @@ class OpenAIBackend:
             raise E.ServerError(f"Unexpected HTTP {response.status_code} from the server.",
                                 status=response.status_code, request_id=rid)
         content_type = response.headers.get("content-type", "")
+        # A cap on what is read, so a runaway answer cannot take the client's memory with it.
+        limit = answer_limit(expected)
+        length = response.headers.get("content-length", "")
+        total = int(length) if length.isdigit() else 0
+        if total > limit:
+            raise over_limit_error(limit, expected, request_id=rid, size=total)
+        response.stream = _CappedStream(response.stream, limit, expected, rid)
         if stream and content_type.startswith("text/event-stream"):
             return read_image_stream(response, event_prefix=prefix, request_id=rid, progress=report,
                                      secrets=secrets)
-        length = response.headers.get("content-length", "")
-        total = int(length) if length.isdigit() else 0
         parts: list[bytes] = []
         done = 0
         for chunk in response.iter_bytes(_DOWNLOAD_CHUNK):
@@ -314,7 +333,37 @@ class OpenAIBackend:
             parts.append(chunk)
             done += len(chunk)
             report(Progress(kind="download", done=done, total=total))
-        return parse_images_body(b"".join(parts), request_id=rid)
+        return parse_images_body(b"".join(parts), request_id=rid, secrets=secrets)
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The response's byte stream, failing once more than ``limit`` bytes have come."""
+
+    def __init__(self, inner: Any, limit: int, expected: int, rid: str | None) -> None:
+        self._inner, self._limit, self._expected, self._rid = inner, limit, expected, rid
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise over_limit_error(self._limit, self._expected, request_id=self._rid)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _expected_images(request: EditRequest | GenerateRequest) -> int:
+    """How many images an answer to ``request`` carries at most: the finals and their previews."""
+    previews = (request.partial_images or 0) if request.stream else 0
+    return max(1, request.n) * (1 + previews)
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    # Quoted in errors, sidecars and on screen: a gateway could put anything in it.
+    rid = response.headers.get("x-request-id")
+    return redact(rid) if rid else None
 
 
 def _shutdown_date(value: Any, model_id: str) -> datetime.date | None:

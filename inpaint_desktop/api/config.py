@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
+
+from inpaint_desktop.core.redaction import redact as redact  # re-exported: callers import it from here
+from inpaint_desktop.core.redaction import register_secret
 
 KEYRING_SERVICE = "inpaint-desktop"
 KEYRING_USER = "openai-api-key"
@@ -32,6 +34,10 @@ class ApiConfig:
     max_retries: int = 2
     # True when base_url was chosen (argument, setting or OPENAI_BASE_URL), not the default.
     base_url_configured: bool = False
+
+    def __post_init__(self) -> None:
+        # From here on the key's value is redacted from every error, log line and sidecar.
+        register_secret(self.api_key)
 
     def __repr__(self) -> str:  # the dataclass repr already hides the key; say that it is set
         shown = ", ".join(
@@ -75,22 +81,6 @@ def insecure_key_problem(config: ApiConfig) -> str | None:
         return (f"refusing to send the API key over plain http to {parts.hostname}; use https, or "
                 "allow insecure http explicitly in the settings")
     return None
-
-
-_KEY_PATTERNS = (
-    re.compile(r"\bsk-[A-Za-z0-9_\-*]{6,}"),
-    re.compile(r"(?i)bearer\s+[A-Za-z0-9_\-.~+/=*]+"),
-)
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """``text`` with the given secrets and anything that looks like an API key replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    for pattern in _KEY_PATTERNS:
-        text = pattern.sub("[redacted]", text)
-    return text
 
 
 def _keyring() -> Any:

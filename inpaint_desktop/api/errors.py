@@ -2,11 +2,18 @@
 
 Every error carries a user-facing message (never containing the API key), the HTTP status when
 there was one, the API's ``code``/``param``/``type``, and the ``x-request-id`` to quote to support.
+Whatever a server put in them, every text of an error is redacted when the error is built.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from inpaint_desktop.core.redaction import redact, redact_obj
+
+
+def _clean(value: str | None) -> str | None:
+    return redact(value) if isinstance(value, str) else value
 
 
 class ApiError(Exception):
@@ -26,14 +33,15 @@ class ApiError(Exception):
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.code = code
-        self.param = param
-        self.type = type
-        self.request_id = request_id
-        self.details = details or {}
+        self.code = _clean(code)
+        self.param = _clean(param)
+        self.type = _clean(type)
+        self.request_id = _clean(request_id)
+        self.details: dict[str, Any] = redact_obj(details) if details else {}
         # Response headers (lower-case names) of the failed call; retry decisions read them.
         self.headers: dict[str, str] = headers or {}
 

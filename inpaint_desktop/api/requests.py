@@ -118,9 +118,12 @@ def _check_file(part: ImageFile, param: str, limit: int, limit_text: str) -> rul
     if part.size >= limit:
         raise _fail(param, f"{part.filename} is {part.size / 1024 / 1024:.1f} MB; the limit is {limit_text}")
     try:
-        return rules.probe_image(part.data)
+        info = rules.probe_image(part.data)
     except ValueError as exc:
         raise _fail(param, f"{part.filename}: {exc}") from None
+    if problem := rules.upload_pixel_problem(info):
+        raise _fail(param, f"{part.filename} is too large: {problem}")
+    return info
 
 
 def validate_edit(request: EditRequest, caps: ModelCaps) -> None:

@@ -1,7 +1,10 @@
 """Reading what the server answered: images, usage and typed errors.
 
-Nothing the server says is trusted blindly: the JSON must parse, every ``b64_json`` must decode
-to an image, and any text that ends up in an error message is stripped of anything key-like.
+Nothing the server says is trusted blindly: the answer must fit a size limit, the JSON must parse,
+every ``b64_json`` must be base64 of a PNG, JPEG or WebP file within the per-image limit, and any text
+that ends up in an error or a result is stripped of the key and anything key-like. Decoding the
+pixels is left to the caller (the edit pipeline, the CLI), which decodes them anyway: one image that
+does not decode must not cost the others of the same answer, which were paid for too.
 """
 
 from __future__ import annotations
@@ -15,7 +18,27 @@ from typing import Any
 from inpaint_desktop.api import errors as E
 from inpaint_desktop.api.config import redact
 from inpaint_desktop.api.types import ImageResult, Usage
-from inpaint_desktop.core.rules import sniff_output_mime
+from inpaint_desktop.core.rules import MAX_RESULT_IMAGE_BYTES, sniff_output_mime
+
+# Room for everything in an answer besides the images (usage, metadata, JSON or SSE framing).
+_ANSWER_OVERHEAD = 1024 * 1024
+
+
+def answer_limit(images: int) -> int:
+    """The most bytes an answer that carries ``images`` images (finals and previews) may have.
+
+    Each image may weigh ``MAX_RESULT_IMAGE_BYTES`` once decoded; base64 makes it 4/3 as long.
+    """
+    return max(1, images) * (MAX_RESULT_IMAGE_BYTES * 4 // 3 + 4) + _ANSWER_OVERHEAD
+
+
+def over_limit_error(limit: int, images: int, *, request_id: str | None, size: int | None = None
+                     ) -> E.ServerError:
+    found = f"is {size / 1e6:.0f} MB" if size else "goes on past"
+    return E.ServerError(
+        f"The server's answer {found}, over the {limit / 1e6:.0f} MB this client accepts for "
+        f"{images} image(s) ({MAX_RESULT_IMAGE_BYTES // (1024 * 1024)} MB per image); it was not read "
+        "to the end.", request_id=request_id)
 
 
 def parse_usage(raw: Any) -> Usage | None:
@@ -39,9 +62,12 @@ def parse_usage(raw: Any) -> Usage | None:
 
 
 def decode_image(b64: Any, *, what: str, request_id: str | None) -> bytes:
-    """Decode one ``b64_json`` value; a ``ServerError`` when it is not base64 of an image."""
+    """Decode one ``b64_json`` value; a ``ServerError`` naming ``what`` when it is not an image file."""
     if not isinstance(b64, str | bytes) or not b64:
         raise E.ServerError(f"The server sent {what} without image data.", request_id=request_id)
+    if len(b64) > MAX_RESULT_IMAGE_BYTES * 4 // 3 + 4:
+        raise E.ServerError(f"The server sent {what} over the {MAX_RESULT_IMAGE_BYTES // (1024 * 1024)} MB "
+                            "this client accepts per image.", request_id=request_id)
     try:
         data = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
@@ -54,7 +80,8 @@ def decode_image(b64: Any, *, what: str, request_id: str | None) -> bytes:
 
 
 def _opt_str(value: Any) -> str | None:
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    # Redacted: these strings come from the server and end up in sidecars and on screen.
+    return redact(str(value)) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 _B64_KEY = b'"b64_json"'
@@ -104,7 +131,8 @@ def _load_images_json(body: bytes) -> Any:
     return obj
 
 
-def parse_images_body(body: bytes, *, request_id: str | None, elapsed_s: float = 0.0) -> ImageResult:
+def parse_images_body(body: bytes, *, request_id: str | None, elapsed_s: float = 0.0,
+                      secrets: Sequence[str | None] = ()) -> ImageResult:
     """An ``ImagesResponse`` JSON body to an ``ImageResult``; ``ServerError`` when malformed."""
     try:
         obj = _load_images_json(body)
@@ -115,13 +143,13 @@ def parse_images_body(body: bytes, *, request_id: str | None, elapsed_s: float =
         raise E.ServerError("The server's answer is not a JSON object.", request_id=request_id)
     if isinstance(obj.get("error"), Mapping):
         # Some gateways put an error object in a 200 answer.
-        raise error_from_body(200, obj, request_id=request_id)
+        raise error_from_body(200, obj, request_id=request_id, secrets=secrets)
     data = obj.get("data")
     if not isinstance(data, Sequence) or not data:
         raise E.ServerError("The server's answer holds no images.", request_id=request_id)
     images = tuple(
         decode_image(item.get("b64_json") if isinstance(item, Mapping) else None,
-                     what=f"image {i + 1}", request_id=request_id)
+                     what=f"image {i + 1} of {len(data)}", request_id=request_id)
         for i, item in enumerate(data)
     )
     created = obj.get("created")

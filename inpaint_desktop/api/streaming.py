@@ -55,7 +55,8 @@ def read_image_stream(
                 progress(Progress(kind="partial", index=int(index) if isinstance(index, int) else 0,
                                   image=data))
         elif kind.endswith(".completed"):
-            images.append(decode_image(obj.get("b64_json"), what="the final image", request_id=request_id))
+            images.append(decode_image(obj.get("b64_json"), what=f"final image {len(images) + 1}",
+                                       request_id=request_id))
             usage = parse_usage(obj.get("usage")) or usage
             for key in ("size", "quality", "output_format", "background"):
                 if isinstance(obj.get(key), str):

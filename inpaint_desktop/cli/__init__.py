@@ -27,7 +27,14 @@ EXIT_OK = 0
 EXIT_INVALID = 2
 EXIT_API = 3
 EXIT_NETWORK = 4
+# The results could not be written (disk full, file too large, folder not writable); the files
+# saved before the failure are listed.
+EXIT_WRITE = 5
 EXIT_CANCELLED = 130
+
+EXIT_CODES_HELP = ("exit codes: 0 ok, 2 invalid input, 3 API error (also an image that does not "
+                   "decode), 4 network or timeout, 5 could not write the results (disk full, not "
+                   "writable; the files saved before the failure are listed), 130 cancelled")
 
 
 def _gui_parser() -> argparse.ArgumentParser:

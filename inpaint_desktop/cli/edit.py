@@ -1,17 +1,21 @@
 """``inpaint-desktop edit`` and ``inpaint-desktop generate``: send one request, save every result.
 
 Each image is written with a JSON sidecar beside it (parameters, usage, cost, request id,
-timings; never the key), atomically, and the paths are printed (or one JSON object with
-``--json``). Exit codes: 0 ok, 2 invalid input, 3 API error, 4 network/timeout, 130 cancelled.
+timings; never the key), atomically and under a name no other run can take (the job id is in it),
+and the paths are printed (or one JSON object with ``--json``). Exit codes: 0 ok, 2 invalid input,
+3 API error, 4 network/timeout, 5 could not write the results (the files saved before are listed),
+130 cancelled.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -27,14 +31,24 @@ from inpaint_desktop.api.types import (
     ImageResult,
     Progress,
 )
-from inpaint_desktop.cli import EXIT_API, EXIT_CANCELLED, EXIT_INVALID, EXIT_NETWORK, EXIT_OK
+from inpaint_desktop.cli import (
+    EXIT_API,
+    EXIT_CANCELLED,
+    EXIT_CODES_HELP,
+    EXIT_INVALID,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_WRITE,
+)
 from inpaint_desktop.core.models import CapabilityTable
+from inpaint_desktop.core.redaction import redact, redact_obj
 from inpaint_desktop.core.rules import sniff_mime
 
 
 def configure(parser: argparse.ArgumentParser, name: str) -> None:
     """Arguments of ``edit`` (images, mask) or ``generate`` (prompt only)."""
     parser.set_defaults(command=name)
+    parser.epilog = EXIT_CODES_HELP
     if name == "edit":
         parser.add_argument("images", nargs="+", metavar="IMAGE",
                             help="photo to edit, then up to 15 reference images (png, jpeg, webp)")
@@ -64,6 +78,9 @@ def configure(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--base-url", help="OpenAI-compatible server (default: OPENAI_BASE_URL or OpenAI)")
     parser.add_argument("--backend", choices=("local", "openai"),
                         help="engine (default: openai when a key or base URL is set, else local)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="give up on an attempt when the server sends nothing for this long "
+                             "(default 600; each of the 2 retries waits as long again)")
     parser.add_argument("--out", default=".", help="directory for results (default: current directory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of paths")
     parser.add_argument("--fix", action="store_true",
@@ -72,7 +89,7 @@ def configure(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {redact(message)}", file=sys.stderr)
 
 
 def _read(path: str, what: str) -> bytes:
@@ -96,7 +113,8 @@ def _build(args: argparse.Namespace) -> EditRequest | GenerateRequest:
     }
     if args.command == "generate":
         return GenerateRequest(**common)
-    images = tuple(ImageFile.from_bytes(_read(p, "image"), Path(p).name) for p in args.images)
+    images = tuple(ImageFile.from_bytes(_upright(_read(p, "image"), p, args.quiet), Path(p).name)
+                   for p in args.images)
     mask = ImageFile.from_bytes(_read(args.mask, "mask"), Path(args.mask).name) if args.mask else None
     return EditRequest(images=images, mask=mask, input_fidelity=args.fidelity, **common)
 
@@ -115,6 +133,17 @@ def _check_model(model: str, table: CapabilityTable, config: ApiConfig, quiet: b
                                 f"OpenAI's API no longer serves it{instead}", param="model")
     if offer.state == "shutting_down" and not quiet:
         print(f"note: {model} {offer.note}", file=sys.stderr)
+
+
+def _upright(data: bytes, path: str, quiet: bool) -> bytes:
+    """The photo as the editor shows it: a file stored turned (EXIF orientation) is sent upright."""
+    from inpaint_desktop.core.imaging import upright_upload
+
+    upright = upright_upload(data)
+    if upright is not data and not quiet:
+        print(f"note: {path} is stored turned (EXIF orientation); sending it upright, as it is shown",
+              file=sys.stderr)
+    return upright
 
 
 def _prepare(request: EditRequest | GenerateRequest, args: argparse.Namespace, table: CapabilityTable
@@ -197,7 +226,7 @@ def _plan_upload(request: EditRequest, requested: str | None) -> tuple[EditReque
     return replace(request, images=images, mask=mask, size=plan.size_param), plan
 
 
-def _map_results(result: ImageResult, plan: Any) -> tuple[bytes, ...]:
+def _map_results(result: ImageResult, plan: Any, skip: Mapping[int, str]) -> dict[int, bytes]:
     import io
 
     import numpy as np
@@ -205,12 +234,45 @@ def _map_results(result: ImageResult, plan: Any) -> tuple[bytes, ...]:
 
     from inpaint_desktop.core.geometry import map_back
 
-    mapped = []
-    for data in result.images:
+    mapped = {}
+    for i, data in enumerate(result.images):
+        if i in skip:
+            continue
         with Image.open(io.BytesIO(data)) as img:
             arr = np.asarray(img.convert("RGBA" if "A" in img.mode else "RGB"))
-        mapped.append(_encode_like(map_back(arr, plan), data))
-    return tuple(mapped)
+        mapped[i] = _encode_like(map_back(arr, plan), data)
+    return mapped
+
+
+def _check_svg(data: bytes) -> None:
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ValueError(f"not a well-formed SVG document: {exc}") from None
+    if not root.tag.endswith("svg"):
+        raise ValueError("not an SVG document")
+
+
+def _undecodable(result: ImageResult) -> dict[int, str]:
+    """The returned images that do not decode to their last pixel, by index, each with why.
+
+    They do not count as results and are not saved; the others of the answer are (they were paid for).
+    """
+    from inpaint_desktop.core.rules import decoded_size, sniff_output_mime
+
+    failures = {}
+    for i, data in enumerate(result.images):
+        try:
+            if sniff_output_mime(data) == "image/svg+xml":
+                _check_svg(data)  # drawn, not decoded: it must at least be a whole SVG document
+            else:
+                decoded_size(data)
+        except ValueError as exc:
+            failures[i] = (f"the server sent image {i + 1} of {len(result.images)} that cannot be decoded "
+                           f"({exc}); it was not saved")
+    return failures
 
 
 def _progress(quiet: bool) -> Any:
@@ -256,24 +318,18 @@ def _call(backend: Any, request: EditRequest | GenerateRequest, report: Any) -> 
     return box["result"]
 
 
-def _unique(path: Path) -> Path:
-    if not path.exists():
-        return path
-    for i in range(2, 10_000):
-        candidate = path.with_name(f"{path.stem}-{i}{path.suffix}")
-        if not candidate.exists():
-            return candidate
-    raise OSError(f"too many files named like {path}")
-
-
 def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
-          backend_name: str, started: str, plan: Any = None) -> list[dict[str, Any]]:
+          backend_name: str, started: str, plan: Any = None, *, written: list[Path],
+          skip: Mapping[int, str]) -> list[dict[str, Any]]:
+    """Write every image (but those in ``skip``) and its sidecar; ``written`` gets each file's path as
+    soon as it is complete, so a failure midway (``OSError``) still tells what was saved."""
     from inpaint_desktop.core.cost import cost_from_usage
     from inpaint_desktop.core.rules import output_extension
-    from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
+    from inpaint_desktop.store.ids import new_job_id
 
     out = Path(args.out)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # The job id makes the names unique across processes and machines; the writes never overwrite.
+    job_id = new_job_id()
     prefix = Path(args.images[0]).stem if args.command == "edit" else "generated"
     cost = cost_from_usage(request.model, result.usage) if result.usage else None
     params = {k: getattr(request, k, None) for k in (
@@ -283,22 +339,23 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
     mapped = None
     if plan is not None and not plan.is_identity:
         try:
-            mapped = _map_results(result, plan)
+            mapped = _map_results(result, plan, skip)
         except (OSError, ValueError) as exc:
             _error(f"could not map the results back to the photo's size ({exc}); saving them as returned")
     for i, data in enumerate(result.images):
+        if i in skip:
+            continue
         ext = output_extension(data)
-        image_path = _unique(out / f"{prefix}-{stamp}-{i + 1}.{ext}")
+        stem = f"{prefix}-{job_id}-{i + 1}"
         raw_path = None
         if mapped is not None:
             # The result as it came back is kept too: nothing paid for is lost.
-            raw_path = _unique(image_path.with_name(f"{image_path.stem}-raw.{ext}"))
-            atomic_write_bytes(raw_path, data)
+            raw_path = _write_new(out / f"{stem}-raw.{ext}", data, written)
             data = mapped[i]
-        atomic_write_bytes(image_path, data)
+        image_path = _write_new(out / f"{stem}.{ext}", data, written)
         sidecar = {
             "kind": args.command, "backend": backend_name, "model": request.model, "prompt": request.prompt,
-            "params": params, "index": i, "image": image_path.name,
+            "job_id": job_id, "params": params, "index": i, "image": image_path.name,
             "inputs": [str(Path(p).resolve()) for p in getattr(args, "images", [])],
             "mask": str(Path(args.mask).resolve()) if getattr(args, "mask", None) else None,
             "request_id": result.request_id,
@@ -311,10 +368,38 @@ def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: arg
             "size_plan": asdict(plan) if plan is not None else None,
             "raw_image": raw_path.name if raw_path is not None else None,
         }
-        sidecar_path = atomic_write_json(image_path.with_suffix(".json"), sidecar)
+        text = json.dumps(redact_obj(sidecar), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        sidecar_path = _write_new(image_path.with_suffix(".json"), text.encode("utf-8"), written)
         saved.append({"image": str(image_path), "sidecar": str(sidecar_path),
                       "cost_usd": cost.total_usd if cost else None})
     return saved
+
+
+def _write_new(path: Path, data: bytes, written: list[Path]) -> Path:
+    from inpaint_desktop.store.atomic import atomic_write_new
+
+    try:
+        atomic_write_new(path, data)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write() names no file: say which one it was
+            exc.filename = str(path)
+        raise
+    written.append(path)
+    return path
+
+
+def _write_failure(exc: OSError, out: str) -> str:
+    """What went wrong when writing the results, in words (the errno names are for programmers)."""
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "a file is larger than this file system (or this process) allows",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EEXIST: "a file of that name appeared meanwhile; it was not overwritten",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"could not write the results to {out}: {reason}{where}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -322,11 +407,15 @@ def run(args: argparse.Namespace) -> int:
     from inpaint_desktop.backends import BackendUnavailableError, create_backend, default_backend_kind
 
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _remove_stale_temp_files(args.out, args.quiet or args.json)
     try:
         if args.partials is not None and not 0 <= args.partials <= 3:
             raise E.ValidationError("partial_images: --partials must be 0-3", param="partial_images")
+        if args.timeout is not None and not 0 < args.timeout <= 86_400:
+            raise E.ValidationError(f"timeout: --timeout must be more than 0 seconds (got {args.timeout:g})",
+                                    param="timeout")
         table = _load_table(args.quiet)
-        config = resolve_config(base_url=args.base_url)
+        config = resolve_config(base_url=args.base_url, read_timeout=args.timeout)
         kind = args.backend or default_backend_kind(config)
         args.model = args.model or table.default_model
         if kind == "openai":
@@ -361,22 +450,62 @@ def run(args: argparse.Namespace) -> int:
     except E.ApiError as exc:
         _error(_with_id(exc))
         return EXIT_API
+    return _save_and_report(result, request, args, backend.name, started, plan)
+
+
+def _save_and_report(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,
+                     backend_name: str, started: str, plan: Any) -> int:
+    """Save what decodes, print the paths (or the JSON report), and say what failed; the exit code.
+
+    A refused write (disk full, ...) exits 5 and an image that does not decode exits 3; either way
+    every file saved before is listed, on stdout (the images) and stderr (every file).
+    """
+    undecodable = _undecodable(result)
+    written: list[Path] = []
+    failure = None
+    saved: list[dict[str, Any]] = []
     try:
-        saved = _save(result, request, args, backend.name, started, plan)
+        saved = _save(result, request, args, backend_name, started, plan, written=written, skip=undecodable)
     except OSError as exc:
-        _error(f"could not write the results to {args.out}: {exc}")
-        return EXIT_INVALID
+        failure = _write_failure(exc, args.out)
+    images = [str(p) for p in written if p.suffix != ".json" and not p.stem.endswith("-raw")]
+    code = EXIT_WRITE if failure is not None else EXIT_API if undecodable else EXIT_OK
     if args.json:
-        print(json.dumps({
-            "images": [s["image"] for s in saved], "sidecars": [s["sidecar"] for s in saved],
+        report: dict[str, Any] = {
+            "images": images, "sidecars": [str(p) for p in written if p.suffix == ".json"],
             "request_id": result.request_id, "usage": asdict(result.usage) if result.usage else None,
             "cost_usd": saved[0]["cost_usd"] if saved else None, "elapsed_s": result.elapsed_s,
-            "backend": backend.name,
-        }, indent=2))
+            "backend": backend_name,
+        }
+        if code != EXIT_OK:
+            report.update(error=failure or "; ".join(undecodable.values()), exit_code=code,
+                          saved_files=[str(p) for p in written], undecodable=list(undecodable.values()))
+        print(json.dumps(redact_obj(report), indent=2))
     else:
-        for s in saved:
-            print(s["image"])
-    return EXIT_OK
+        for image in images:
+            print(image)
+    for message in undecodable.values():
+        _error(f"{message} (request id: {result.request_id})" if result.request_id else message)
+    if failure is not None:
+        _error(failure)
+    if code != EXIT_OK:
+        if written:
+            print(f"saved ({len(written)} file(s)):", file=sys.stderr)
+            for path in written:
+                print(f"  {path}", file=sys.stderr)
+        else:
+            print("nothing was saved", file=sys.stderr)
+    return code
+
+
+def _remove_stale_temp_files(out: str, quiet: bool) -> None:
+    """Temporary files a killed run left in the output folder (hidden, possibly large) go first."""
+    from inpaint_desktop.store.atomic import remove_stale_temp_files
+
+    removed = remove_stale_temp_files(out)
+    if removed and not quiet:
+        print(f"note: removed {len(removed)} temporary file(s) left in {out} by an interrupted run",
+              file=sys.stderr)
 
 
 def _with_id(exc: E.ApiError) -> str:

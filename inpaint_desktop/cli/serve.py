@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --queue must be 0 or more (got {queue})", file=sys.stderr)
         return EXIT_INVALID
     key = args.api_key or os.environ.get(KEY_ENV) or None
+    from inpaint_desktop.core.redaction import register_secret
+
+    register_secret(key)  # from here on the key is redacted from every log line and error
     if not _is_loopback(args.host):
         print(f"warning: listening on {args.host}: other machines can reach this server"
               + ("" if key else " and no API key is required"), file=sys.stderr)

@@ -15,22 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from inpaint_desktop.core.rules import MAX_DECODE_PIXELS, sniff_mime
+from inpaint_desktop.core.rules import MAX_DECODE_PIXELS, exif_orientation, sniff_mime, upright
 
 # Images with more pixels than this are refused before any pixel is decoded (a 16384 x 16384
 # photo fits). A small file can claim a gigantic size: decoding it would exhaust memory.
+# (core.rules raises Pillow's own guard to this limit, so our check, which names the size, decides
+# up to 2x the limit; beyond that Pillow refuses first and the message is rebuilt from its figures.)
 MAX_PIXELS = MAX_DECODE_PIXELS
 
-# Pillow has its own guard: it warns over MAX_IMAGE_PIXELS and raises over twice that while
-# opening. Raise it to our limit so our own check (which names the size) decides up to 2x the limit;
-# beyond that Pillow refuses first and the message is rebuilt from its figures.
-if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
 _UPLOADABLE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-_EXIF_ORIENTATION = 0x0112
 
 
 class ImageLoadError(ValueError):
@@ -107,6 +102,8 @@ def _decode(data: bytes) -> LoadedImage:
             raise ImageLoadError("The image has no pixels (its width or height is 0).")
         if width * height > MAX_PIXELS:
             raise ImageLoadError(_too_big_message((width, height)))
+        # Read from the header before decoding: the same rule as the CLI's checks (core.rules).
+        orientation = exif_orientation(img)
         frames = int(getattr(img, "n_frames", 1) or 1)
         notice = None
         if frames > 1:
@@ -122,7 +119,7 @@ def _decode(data: bytes) -> LoadedImage:
                 raise ImageLoadError("The image file is truncated (incomplete).") from None
             raise ImageLoadError(f"The image is damaged and cannot be read ({text}).") from None
         source_mode = img.mode
-        oriented = _apply_orientation(img)
+        oriented = upright(img, orientation)
         try:
             array = _to_rgb_or_rgba(oriented)
         except (OSError, ValueError) as exc:
@@ -154,18 +151,37 @@ def _too_big_message(size: tuple[int, int] | None, pillow_text: str = "") -> str
     )
 
 
-def _apply_orientation(img: Image.Image) -> Image.Image:
-    """Rotate/flip per the EXIF orientation tag; returns ``img`` itself when nothing changes."""
-    try:
-        orientation = img.getexif().get(_EXIF_ORIENTATION, 1)
-    except Exception:  # a broken EXIF block must not stop the photo from opening
-        return img
-    if orientation in (None, 1):
-        return img
-    try:
-        return ImageOps.exif_transpose(img)
-    except Exception:
-        return img
+def upright_upload(data: bytes) -> bytes:
+    """The bytes to upload for a PNG, JPEG or WebP file: the file itself when it is stored upright,
+    else its upright pixels (the picture the editor shows) re-encoded in the same format.
+
+    A server may ignore the EXIF orientation: sending the stored pixels would give a result turned
+    on its side and a mask exported by the editor the wrong way round. JPEG and WebP are re-encoded
+    at quality 95 with their colour profile and the rest of their EXIF (orientation removed).
+    Unreadable data and other formats come back unchanged, for validation to judge.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                orientation = exif_orientation(img)
+                fmt = (img.format or "").upper()
+                if orientation == 1 or fmt not in _UPLOADABLE_FORMATS or img.width * img.height > MAX_PIXELS:
+                    return data
+                img.load()
+                exif = img.getexif()
+                exif.pop(0x0112, None)
+                options: dict[str, object] = {"exif": exif.tobytes()}
+                if img.info.get("icc_profile"):
+                    options["icc_profile"] = img.info["icc_profile"]
+                if fmt in ("JPEG", "WEBP"):
+                    options["quality"] = 95
+                turned = upright(img, orientation)
+                buf = io.BytesIO()
+                turned.save(buf, fmt, **options)
+                return buf.getvalue()
+        except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+            return data
 
 
 def _eight_bit(data: bytes, fmt: str) -> bool:

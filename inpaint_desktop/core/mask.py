@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from inpaint_desktop.core.imaging import MAX_PIXELS, encode_png, wide_grey_to_uint8
-from inpaint_desktop.core.rules import MAX_MASK_BYTES
+from inpaint_desktop.core.rules import MAX_MASK_BYTES, exif_orientation, unreadable_reason, upright
 
 # Largest structuring element applied in one pass. cv2's cost grows with the square of the kernel,
 # so a wide grow is done as several small disc dilations (a sum of discs is a disc).
@@ -45,6 +45,7 @@ def decode_mask(data: bytes, *, invert: bool = False) -> np.ndarray:
     - Without alpha (black-and-white or greyscale): the luminance becomes the alpha, as the API
       guide recommends, so black = edit and white = keep.
     - ``invert`` flips the result, for masks drawn the other way round (white = edit).
+    - A file stored turned (EXIF orientation) comes back upright, as the editor shows photos.
 
     Raises ``ValueError`` with a readable reason for empty, damaged or non-image data.
     """
@@ -57,16 +58,18 @@ def decode_mask(data: bytes, *, invert: bool = False) -> np.ndarray:
         except UnidentifiedImageError:
             raise ValueError("The mask file is not an image that can be opened.") from None
         except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
-            raise ValueError(f"The mask file is damaged or too large ({exc}).") from None
+            raise ValueError(f"The mask file is damaged or too large ({unreadable_reason(exc)}).") from None
         with img:
             if img.width * img.height > MAX_PIXELS:
                 raise ValueError(f"The mask is too large ({img.width}x{img.height}).")
             try:
+                orientation = exif_orientation(img)
                 img.seek(0)
                 img.load()
-                alpha = _alpha_of(img)
+                alpha = _alpha_of(upright(img, orientation))
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise ValueError(f"The mask file is damaged or truncated ({exc}).") from None
+                reason = unreadable_reason(exc)
+                raise ValueError(f"The mask file is damaged or truncated ({reason}).") from None
     mask = 255 - alpha
     if invert:
         mask = 255 - mask
@@ -93,7 +96,10 @@ def bw_to_api_png(data: bytes, *, invert: bool = False) -> bytes:
     alpha = 255 - decode_mask(data, invert=invert)
     # As the recipe does, the colour channels repeat the grey value.
     rgba = np.repeat(alpha[:, :, None], 4, axis=2)
-    return encode_png(rgba, compress_level=6)
+    png = encode_png(rgba, compress_level=6)
+    if len(png) >= MAX_MASK_BYTES:
+        png = encode_png(rgba, compress_level=9)  # the same pixels, smaller: worth the time here
+    return png
 
 
 def coverage(mask: np.ndarray) -> float:

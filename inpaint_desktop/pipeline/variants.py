@@ -15,6 +15,7 @@ from PIL import Image
 from inpaint_desktop.core.compose import match_channels, measure_drift, paste, protected_composite
 from inpaint_desktop.core.geometry import map_back
 from inpaint_desktop.core.imaging import encode_png
+from inpaint_desktop.core.rules import MAX_DECODE_PIXELS, unreadable_reason
 from inpaint_desktop.pipeline.job import JobSpec
 
 # Width of the soft edge between original and result in the protected composite.
@@ -29,11 +30,15 @@ def decode_result(data: bytes) -> np.ndarray:
     """The pixels of a returned image as RGB or RGBA uint8 (RGBA when it has any transparency)."""
     try:
         with Image.open(io.BytesIO(data)) as img:
+            # A small answer can claim a gigantic picture: refuse it before decoding a pixel.
+            if img.width * img.height > MAX_DECODE_PIXELS:
+                raise ValueError(f"it claims {img.width}x{img.height} pixels")
             img.load()
             rgba = "A" in img.getbands() or "transparency" in img.info
             return np.asarray(img.convert("RGBA" if rgba else "RGB"))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise UndecodableResultError(f"the returned image cannot be decoded ({exc})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        reason = unreadable_reason(exc)
+        raise UndecodableResultError(f"the returned image cannot be decoded ({reason})") from None
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ import itertools
 import json
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_state_dir
 
-from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
+from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json, process_running
 
 STATE_FILE = "state.json"
 _SESSIONS = itertools.count(1)
@@ -49,21 +48,6 @@ class Recovery:
         name = Path(self.source_path).name if self.source_path else "an unsaved photo"
         when = self.saved_at.replace("T", " ")[:16]
         return f"{name}, saved {when}"
-
-
-def _pid_running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if sys.platform == "win32":
-        # No harmless liveness probe without extra packages: treat another session as ended.
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class AutosaveStore:
@@ -133,7 +117,7 @@ def _read_recovery(directory: Path) -> Recovery | None:
         image = directory / str(state["image"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if _pid_running(pid) or not image.is_file():
+    if process_running(pid) or not image.is_file():
         return None
     mask = directory / MASK_FILE
     source = state.get("source_path")

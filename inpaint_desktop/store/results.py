@@ -3,12 +3,15 @@
 Layout: ``<root>/<session-date>/<job-id>/`` holding ``variant-<i>.<ext>`` (raw, as returned),
 ``variant-<i>-protected.png`` (original outside the mask), ``mask.png`` (the mask that was sent)
 and ``variant-<i>.json`` (request parameters, response metadata, usage, timing, cost, backend).
-The API key is never written: sidecars are built from an allow-list of request fields.
+The API key is never written: sidecars are built from an allow-list of request fields, and every
+string in them is redacted (the key's value, and anything key-shaped) before it reaches the disk.
+Job ids come from ``store.ids.new_job_id``, so two processes never share a job folder.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +19,9 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from inpaint_desktop.core.redaction import redact_obj
 from inpaint_desktop.core.rules import output_extension
-from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json
+from inpaint_desktop.store.atomic import atomic_write_bytes, atomic_write_json, remove_stale_temp_files
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 # Only these request fields reach a sidecar; anything else (headers, keys) is dropped.
@@ -54,6 +58,18 @@ class ResultsLibrary:
     def __init__(self, root: Path | None = None, *, session_date: str | None = None) -> None:
         self.root = Path(root) if root is not None else default_results_root()
         self.session_date = session_date or _dt.date.today().isoformat()
+
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Remove what writes killed midway (kill -9, power cut) left in the job folders.
+
+        Walks ``<root>/<date>/<job>/`` (one directory listing per job folder); meant for a worker
+        thread at start, never the GUI thread.
+        """
+        removed: list[Path] = []
+        for day in _subdirs(self.root):
+            for job in _subdirs(day):
+                removed += remove_stale_temp_files(job)
+        return removed
 
     def job_dir(self, job_id: str) -> Path:
         return self.root / self.session_date / _SAFE_ID.sub("_", job_id)
@@ -97,5 +113,12 @@ class ResultsLibrary:
                 "mask": mask_path.name if mask_path else None,
             },
         }
-        sidecar_path = atomic_write_json(directory / f"variant-{index}.json", sidecar)
+        sidecar_path = atomic_write_json(directory / f"variant-{index}.json", redact_obj(sidecar))
         return SavedVariant(directory, raw_path, sidecar_path, mask_path, protected_path, mapped_path)
+
+
+def _subdirs(directory: Path) -> list[Path]:
+    try:
+        return [Path(e.path) for e in os.scandir(directory) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []

@@ -73,6 +73,18 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
 ]
 
 
+def noise_png(width: int, height: int, seed: int = 0) -> bytes:
+    """A PNG that does not compress (random pixels): its size is about width * height * 3 bytes."""
+    arr = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG", compress_level=0)
+    return buf.getvalue()
+
+
+# A second result of about 300 KB, for tests that need the images of one answer to differ in size.
+BIG_RESULT_PNG = noise_png(320, 320)
+
+
 @dataclass
 class FilePart:
     name: str
@@ -160,6 +172,10 @@ class FakeImagesServer:
         self.slow_seconds = 20.0
         self.partials = 2
         self.n_images_override: int | None = None
+        # Bytes of the base64 blob the "huge" mode streams (chunked, no content-length).
+        self.huge_bytes = 100 * 1024 * 1024
+        # "barrier": each request waits until this many have arrived, then all are answered at once.
+        self.barrier = threading.Barrier(2)
         # When set, makes each returned image from the request (for example the upload, edited).
         self.result_for: Callable[[Recorded], bytes] | None = None
         # Set when a POST has been read completely: tests synchronise on it instead of sleeping.
@@ -370,6 +386,37 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw(200, b'{"created": 1, "data": [', "application/json")
         elif mode == "bad_b64":
             self._send_json(200, {"created": 1, "data": [{"b64_json": "!!not base64!!"}]})
+        elif mode == "error_200":
+            # A gateway that answers 200 with an error object and echoes the key it was given.
+            key = rec.headers.get("authorization", "").removeprefix("Bearer ")
+            self._send_json(200, {"error": {"message": f"gateway rejected key {key}", "type": "gateway",
+                                            "code": None, "param": None, "key": key}})
+        elif mode == "small_then_big":
+            # Two results of very different sizes (a small one, then about 300 KB).
+            data = [{"b64_json": base64.b64encode(img).decode()} for img in (RESULT_PNG, BIG_RESULT_PNG)]
+            self._send_json(200, {"created": 1, "data": data, "usage": self._usage()})
+        elif mode == "ok_echo_key":
+            # A success whose metadata and request id carry the key (a badly written gateway).
+            key = rec.headers.get("authorization", "").removeprefix("Bearer ")
+            self._send_json(200, {"created": 1, "data": [{"b64_json": base64.b64encode(RESULT_PNG).decode()}],
+                                  "quality": key, "size": f"key={key}"}, headers={"x-request-id": key})
+        elif mode in ("png_garbage", "jpeg_zeros", "second_garbage"):
+            bad = (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4 if mode != "jpeg_zeros"
+                   else b"\xff\xd8\xff\xe0" + bytes(4096))
+            images = [RESULT_PNG, bad] if mode == "second_garbage" else [bad]
+            self._send_json(200, {"created": 1, "data": [{"b64_json": base64.b64encode(i).decode()}
+                                                         for i in images]})
+        elif mode == "huge_length":
+            # Announces a body far over any sane size, sends the start of it and then waits.
+            self._send_raw(200, b'{"created": 1, "data": [{"b64_json": "', "application/json",
+                           length=1 << 40)
+            self.owner.stop_event.wait(self.owner.slow_seconds)
+            self.close_connection = True
+        elif mode == "huge":
+            self._send_huge()
+        elif mode == "barrier":
+            self.owner.barrier.wait(timeout=30)
+            self._answer("ok", rec, prefix)
         elif mode == "truncated":
             body = json.dumps({"created": 1, "data": [{"b64_json": base64.b64encode(RESULT_PNG).decode()}]})
             self._send_raw(200, body.encode()[:40], "application/json", length=len(body))
@@ -378,6 +425,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse(mode, rec, prefix)
         else:
             raise AssertionError(f"unknown mode {mode}")
+
+    def _send_huge(self) -> None:
+        """A chunked 200 whose one base64 string goes on for ``huge_bytes`` (a valid PNG start)."""
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+        head = b'{"created": 1, "data": [{"b64_json": "' + base64.b64encode(RESULT_PNG[:24])
+        filler = b"A" * (1 << 20)
+        try:
+            for piece in [head] + [filler] * (self.owner.huge_bytes // len(filler)) + [b'"}]}']:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (ConnectionError, OSError):
+            pass  # the client hung up once it had seen enough: that is what is tested
 
     def _sse(self, mode: str, rec: Recorded, prefix: str) -> None:
         self.send_response(200)
@@ -403,6 +467,9 @@ class _Handler(BaseHTTPRequestHandler):
                                              "code": "image_generation_failed", "param": None}})
         elif mode == "sse_cut":
             return
+        elif mode == "sse_garbage":
+            garbage = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(64)).decode()
+            emit({"type": f"{prefix}.completed", "b64_json": garbage, "usage": self._usage(), **common})
         else:
             emit({"type": f"{prefix}.completed", "b64_json": base64.b64encode(RESULT_PNG).decode(),
                   "usage": self._usage(), **common})

@@ -68,3 +68,20 @@ def test_defaults_listen_on_loopback() -> None:
     assert (args.host, args.port, args.api_key) == ("127.0.0.1", 8000, None)
     assert serve._is_loopback("127.0.0.1") and serve._is_loopback("::1") and serve._is_loopback("localhost")
     assert not serve._is_loopback("0.0.0.0")
+
+
+def test_the_serve_key_is_redacted_from_what_the_server_logs(monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import inpaint_desktop.server.run as server_run
+
+    key = "local-serve-passphrase-7781"  # not shaped like an OpenAI key
+
+    def logging_server(settings, **kw) -> None:  # stands in for uvicorn: logs what a server might
+        logging.getLogger("inpaint_desktop.server").warning("client sent %s in a query", settings.api_key)
+
+    monkeypatch.setattr(server_run, "serve", logging_server)
+    with caplog.at_level(logging.INFO):
+        assert serve.run(_args("--api-key", key, "--port", "0")) == 0
+    assert "client sent [redacted] in a query" in caplog.text and key not in caplog.text

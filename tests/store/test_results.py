@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from inpaint_desktop.core.redaction import register_secret
 from inpaint_desktop.store.results import ResultsLibrary, default_results_root
 
 
@@ -60,3 +61,15 @@ def test_gif_and_svg_results_keep_their_own_extension(tmp_path: Path) -> None:
                                  response={})
         assert saved.raw.name == f"variant-{index}.{ext}" and saved.raw.read_bytes() == data
         assert json.loads(saved.sidecar.read_text())["request"]["complexity"] == "low"
+
+
+def test_a_registered_key_is_redacted_from_anything_the_server_said(tmp_path: Path) -> None:
+    key = "gw-results-gateway-key-5531"  # not shaped like an OpenAI key
+    register_secret(key)
+    lib = ResultsLibrary(tmp_path, session_date="2026-01-02")
+    saved = lib.save_variant(
+        "job-2", 0, raw=_png((1, 2, 3)), request={"prompt": "p", "model": "m"},
+        response={"request_id": f"req {key}", "quality": key, "label": [f"made with {key}"]},
+    )
+    text = saved.sidecar.read_text()
+    assert key not in text and json.loads(text)["response"]["quality"] == "[redacted]"

@@ -7,7 +7,6 @@ job id. Results of a cancelled job are dropped by id.
 
 from __future__ import annotations
 
-import itertools
 import time
 import traceback
 from collections.abc import Callable
@@ -19,11 +18,13 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
 from inpaint_desktop.api.types import CancelToken, ImageResult, Progress
+from inpaint_desktop.core.redaction import redact
 from inpaint_desktop.gui.common.vector import decode_generated
 from inpaint_desktop.gui.results.variant import Variant, decode_bytes, variant_from_output
 from inpaint_desktop.gui.results.variant_store import release_if_big_job
 from inpaint_desktop.pipeline.job import JobSpec
 from inpaint_desktop.pipeline.run import VariantOutput, run_job
+from inpaint_desktop.store.ids import new_job_id
 from inpaint_desktop.store.results import ResultsLibrary
 
 BackendFactory = Callable[[], Backend]
@@ -146,13 +147,18 @@ class JobWorker(QObject):
             self.failed.emit(job_id, JobFailure(job_id, str(exc), exc.describe(), exc.request_id))
             return
         except Exception as exc:  # a bug or bad data must not kill the worker thread
-            self.failed.emit(job_id, JobFailure(job_id, str(exc) or type(exc).__name__,
-                                                traceback.format_exc()))
+            self.failed.emit(job_id, JobFailure(job_id, redact(str(exc) or type(exc).__name__),
+                                                redact(traceback.format_exc())))
             return
         outcome = JobOutcome(job_id, tuple(variants), report_.result, report_.backend, report_.elapsed_s,
                              report_.saved_dirs, report_.save_error, report_.cost_usd,
                              report_.cancelled, report_.failures)
         self.finished.emit(job_id, outcome)
+
+    @Slot()
+    def remove_stale_temp_files(self) -> None:
+        # On this thread, not the GUI's: it lists every job folder of the library.
+        self._library.remove_stale_temp_files()
 
     @Slot()
     def shutdown(self) -> None:
@@ -173,6 +179,7 @@ class JobQueue(QObject):
     _submit = Signal(object, object)
     _set_factory = Signal(object)
     _shutdown = Signal()
+    _clean_up = Signal()
 
     job_added = Signal(str)
     job_changed = Signal(str)
@@ -180,8 +187,6 @@ class JobQueue(QObject):
     job_finished = Signal(str, object)
     job_failed = Signal(str, object)
     job_cancelled = Signal(str)
-
-    _ids = itertools.count(1)
 
     def __init__(
         self, backend_factory: BackendFactory, *, library: ResultsLibrary | None = None,
@@ -198,6 +203,7 @@ class JobQueue(QObject):
         self._submit.connect(self.worker.run_job)
         self._set_factory.connect(self.worker.set_backend_factory)
         self._shutdown.connect(self.worker.shutdown)
+        self._clean_up.connect(self.worker.remove_stale_temp_files)
         self.worker.started.connect(self._on_started)
         self.worker.progress.connect(self._on_progress)
         self.worker.partial.connect(self._on_partial)
@@ -205,6 +211,8 @@ class JobQueue(QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker_thread.start()
+        # What writes killed midway (kill -9, power cut) left in the library goes first, off this thread.
+        self._clean_up.emit()
         self._closed = False
         # Elapsed-time labels need a tick while anything runs.
         self._ticker = QTimer(self)
@@ -213,7 +221,8 @@ class JobQueue(QObject):
 
     @staticmethod
     def new_job_id() -> str:
-        return time.strftime("%H%M%S") + f"-{next(JobQueue._ids):03d}"
+        """Unique across app windows, CLI runs and machines, time-ordered (``store.ids``)."""
+        return new_job_id()
 
     def set_backend_factory(self, factory: BackendFactory) -> None:
         self._set_factory.emit(factory)
@@ -291,7 +300,8 @@ class JobQueue(QObject):
     def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:
         if job := self._live(job_id):
             job.outcome = outcome
-            self._mark(job, JobState.DONE, f"Done: {len(outcome.variants)} variant(s)")
+            undecodable = f"; {len(outcome.failures)} could not be decoded" if outcome.failures else ""
+            self._mark(job, JobState.DONE, f"Done: {len(outcome.variants)} variant(s){undecodable}")
             self.job_finished.emit(job_id, outcome)
         elif (job := self.jobs.get(job_id)) and job.state is JobState.CANCELLED and outcome.variants:
             # Images that arrived after Cancel were paid for: keep and show them, marked as such.
