@@ -32,6 +32,7 @@ run: $(STAMP_APP) system-deps
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check inpaint_desktop tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: $(STAMP_TEST) system-deps lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -308,7 +308,8 @@ def apply_fix(request: EditRequest | GenerateRequest, fix: Fix) -> EditRequest |
     if fix.kind == "drop_param":
         if fix.param == "stream":
             return replace(request, stream=False, partial_images=None)
-        return replace(request, **{fix.param: None})
+        dropped: dict[str, Any] = {fix.param: None}
+        return replace(request, **dropped)
     assert isinstance(request, EditRequest)
     if fix.kind == "mask_from_bw":
         assert request.mask is not None

@@ -44,8 +44,11 @@ def over_limit_error(limit: int, images: int, *, request_id: str | None, size: i
 def parse_usage(raw: Any) -> Usage | None:
     if not isinstance(raw, Mapping):
         return None
-    details = raw.get("input_tokens_details") if isinstance(raw.get("input_tokens_details"), Mapping) else {}
-    out = raw.get("output_tokens_details") if isinstance(raw.get("output_tokens_details"), Mapping) else {}
+    def part(name: str) -> Mapping[str, Any]:
+        value = raw.get(name)
+        return value if isinstance(value, Mapping) else {}
+
+    details, out = part("input_tokens_details"), part("output_tokens_details")
 
     def num(value: Any) -> int | None:
         return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

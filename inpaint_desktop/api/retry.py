@@ -84,8 +84,8 @@ def server_wait(headers: Mapping[str, str] | None, *, now: float | None = None) 
 def backoff(attempt: int, rng: random.Random | None = None) -> float:
     """``min(0.5 * 2**attempt, 8)`` seconds shortened by up to 25 % at random (attempt from 0)."""
     base = min(0.5 * 2**attempt, 8.0)
-    jitter = 1 - 0.25 * (rng or random).random()
-    return base * jitter
+    jitter = 1 - 0.25 * (rng.random() if rng is not None else random.random())
+    return float(base * jitter)
 
 
 def retry_delay(attempt: int, headers: Mapping[str, str] | None = None) -> float | None:

@@ -315,7 +315,8 @@ def _call(backend: Any, request: EditRequest | GenerateRequest, report: Any) -> 
         raise
     if "error" in box:
         raise box["error"]
-    return box["result"]
+    result: ImageResult = box["result"]
+    return result
 
 
 def _save(result: ImageResult, request: EditRequest | GenerateRequest, args: argparse.Namespace,

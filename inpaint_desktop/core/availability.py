@@ -75,6 +75,7 @@ def offer_models(
     """
     ids = list(table.ids()) + [i for i in (server or {}) if i not in table.ids()]
     out = []
+    date_from: Literal["table", "server"] | None
     for model_id in ids:
         caps = table.get(model_id)
         listed = None if server is None else model_id in server

@@ -38,7 +38,7 @@ def paste(original: np.ndarray, patch: np.ndarray, box: Box) -> np.ndarray:
     out = original.copy()
     channels = original.shape[2] if original.ndim == 3 else 3
     out[top:bottom, left:right] = match_channels(patch, channels) if original.ndim == 3 else patch
-    return out
+    return np.asarray(out)
 
 
 def feathered_alpha(mask: np.ndarray, feather_px: float) -> np.ndarray:
@@ -50,7 +50,7 @@ def feathered_alpha(mask: np.ndarray, feather_px: float) -> np.ndarray:
     if feather_px <= 0:
         return mask
     blurred = cv2.GaussianBlur(mask, (0, 0), sigmaX=float(feather_px), borderType=cv2.BORDER_REPLICATE)
-    return np.minimum(blurred, mask)
+    return np.asarray(np.minimum(blurred, mask))
 
 
 def protected_composite(

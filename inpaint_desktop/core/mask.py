@@ -132,11 +132,11 @@ def grow(mask: np.ndarray, px: int) -> np.ndarray:
         return shrink(mask, -px)
     box = bbox(mask)
     if px == 0 or box is None:
-        return mask.copy()
+        return np.asarray(mask.copy())
     out = mask.copy()
     y0, y1, x0, x1 = _expanded(box, px, mask.shape)
     out[y0:y1, x0:x1] = _morph(mask[y0:y1, x0:x1], px, cv2.MORPH_DILATE)
-    return out
+    return np.asarray(out)
 
 
 def shrink(mask: np.ndarray, px: int) -> np.ndarray:
@@ -148,7 +148,7 @@ def shrink(mask: np.ndarray, px: int) -> np.ndarray:
         return grow(mask, -px)
     box = bbox(mask)
     if px == 0 or box is None:
-        return mask.copy()
+        return np.asarray(mask.copy())
     out = np.zeros_like(mask)
     # Nothing outside the painted box can be painted after shrinking; one pixel of margin gives
     # the erosion the unpainted neighbours it needs.
@@ -162,7 +162,7 @@ def feather(mask: np.ndarray, px: float) -> np.ndarray:
     mask = _as_mask(mask)
     box = bbox(mask)
     if px <= 0 or box is None:
-        return mask.copy()
+        return np.asarray(mask.copy())
     sigma = float(px) / 2.0
     margin = int(np.ceil(3 * sigma)) + 1
     y0, y1, x0, x1 = _expanded(box, margin, mask.shape)
@@ -170,7 +170,7 @@ def feather(mask: np.ndarray, px: float) -> np.ndarray:
     out[y0:y1, x0:x1] = cv2.GaussianBlur(
         mask[y0:y1, x0:x1], (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REPLICATE
     )
-    return out
+    return np.asarray(out)
 
 
 def resize_mask(mask: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -179,7 +179,7 @@ def resize_mask(mask: np.ndarray, width: int, height: int) -> np.ndarray:
     if width <= 0 or height <= 0:
         raise ValueError(f"cannot resize a mask to {width}x{height}")
     if (width, height) == (mask.shape[1], mask.shape[0]):
-        return mask.copy()
+        return np.asarray(mask.copy())
     shrinking = width * height < mask.shape[0] * mask.shape[1]
     interp = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
     return np.ascontiguousarray(cv2.resize(mask, (int(width), int(height)), interpolation=interp))
@@ -198,7 +198,7 @@ def _morph(region: np.ndarray, px: int, op: int) -> np.ndarray:
 def _disc_kernel(radius: int) -> np.ndarray:
     # Built by hand: cv2's MORPH_ELLIPSE kernels are lopsided at small sizes (narrower one way).
     yy, xx = np.ogrid[-radius : radius + 1, -radius : radius + 1]
-    return (xx * xx + yy * yy <= radius * radius + 0.5).astype(np.uint8)
+    return np.asarray((xx * xx + yy * yy <= radius * radius + 0.5).astype(np.uint8))
 
 
 def _expanded(

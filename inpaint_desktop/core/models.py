@@ -264,12 +264,6 @@ class CapabilityTable:
         clone._extra = tuple(dict.fromkeys((*self._extra, *keep)))
         return clone
 
-    def with_caps(self, caps: ModelCaps) -> CapabilityTable:
-        """A copy where ``caps.id`` maps to ``caps`` (settings may override one model's values)."""
-        clone = self._clone()
-        clone._models = {**self._models, caps.id: replace(caps)}
-        return clone
-
     def _clone(self) -> CapabilityTable:
         clone = object.__new__(CapabilityTable)
         clone.__dict__.update(self.__dict__)

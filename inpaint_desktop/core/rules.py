@@ -175,7 +175,7 @@ def decoded_size(data: bytes) -> tuple[int, int]:
     if size[0] * size[1] > MAX_DECODE_PIXELS:
         raise ValueError(f"it claims {size[0]}x{size[1]} pixels, more than "
                          f"{MAX_DECODE_PIXELS / 1e6:.0f} megapixels")
-    return size
+    return int(size[0]), int(size[1])
 
 
 def check_mask_pair(image: bytes, mask: bytes) -> list[str]:

@@ -113,7 +113,7 @@ def decode_mask(data: bytes, image_shape: tuple[int, int]) -> np.ndarray:
                            f"{image_shape[1]}x{image_shape[0]}; they must be the same size.",
                            "mask", "invalid_image_dimensions")
         alpha = np.asarray(img.convert("RGBA"))[:, :, 3]
-    return alpha == 0
+    return np.asarray(alpha == 0)
 
 
 def _check_upload(data: bytes, param: str, limit: int) -> None:
@@ -156,7 +156,7 @@ def flatten(rgba: np.ndarray) -> np.ndarray:
     """Composite an RGBA picture over white (what ``background=opaque`` gives an RGBA input)."""
     alpha = rgba[:, :, 3:].astype(np.float32) / 255.0
     rgb = rgba[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.rint(rgb), 0, 255).astype(np.uint8))
 
 
 def resolve_background(requested: str, picture: np.ndarray, fmt: str) -> str:

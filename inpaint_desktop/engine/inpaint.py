@@ -126,7 +126,7 @@ def fill(image: np.ndarray, hole: np.ndarray, variant: Variant, check: Check = n
     if hole.shape != image.shape[:2]:
         raise ValueError(f"hole is {hole.shape}, picture is {image.shape[:2]}")
     if not hole.any():
-        return image.copy()
+        return np.asarray(image.copy())
     rgb = np.ascontiguousarray(image[:, :, :3])
     filled = _fill_rgb(rgb, hole, variant, check, notes if notes is not None else [])
     if image.shape[2] == 3:
@@ -168,7 +168,7 @@ def _cv_inpaint(rgb: np.ndarray, hole: np.ndarray, radius: int, flag: int, check
         crop = np.ascontiguousarray(out[ys, xs])
         mask = (hole[ys, xs]).astype(np.uint8) * 255
         out[ys, xs] = cv2.inpaint(crop, mask, float(radius), flag)
-    return out
+    return np.asarray(out)
 
 
 # Search for source regions on a copy whose long edge is at most this many pixels, then refine at
@@ -216,7 +216,7 @@ def _exemplar(rgb: np.ndarray, hole: np.ndarray, rank: int, check: Check, notes:
     if missing:
         notes.append(f"no hole-free source region #{rank + 1} for {missing} of {len(order)} painted "
                      "area(s): the harmonic fill was used there")
-    return out
+    return np.asarray(out)
 
 
 def _find_source(small: np.ndarray, small_hole: np.ndarray, scale: float, rgb: np.ndarray,

@@ -19,7 +19,7 @@ def no_check() -> None:
 
 
 def to_u8(values: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))
 
 
 def hole_box(hole: np.ndarray, margin: int) -> tuple[slice, slice]:
@@ -151,7 +151,7 @@ def _conjugate_gradient(values: np.ndarray, hole: np.ndarray, iterations: int) -
         return y[:, :, None] if y.ndim == 2 else y
 
     def apply(x: np.ndarray) -> np.ndarray:
-        return mask * laplace(laplace(mask * x))
+        return np.asarray(mask * laplace(laplace(mask * x)))
 
     x = region * mask
     residual = -mask * laplace(laplace(known)) - apply(x)

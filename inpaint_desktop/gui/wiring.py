@@ -80,7 +80,10 @@ def _install_send(window: MainWindow, flow: SendWorkflow) -> None:
     new_action.triggered.connect(flow.new_from_prompt)
     file_menu = window.file_menu
     actions = file_menu.actions()
-    file_menu.insertAction(actions[1] if len(actions) > 1 else None, new_action)
+    if len(actions) > 1:
+        file_menu.insertAction(actions[1], new_action)
+    else:
+        file_menu.addAction(new_action)
     window.actions_by_name["send"] = send_action
     window.actions_by_name["new_from_prompt"] = new_action
 

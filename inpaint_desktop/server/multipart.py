@@ -7,7 +7,6 @@ after at most one chunk past the limit instead of after buffering it all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -203,12 +202,3 @@ class FormReader:
 
     def _on_end(self) -> None:
         self._ended = True
-
-
-async def read_form(content_type: str, chunks: AsyncIterator[bytes]) -> Form:
-    """Parse a multipart body from an async chunk iterator, stopping at the first broken rule."""
-    reader = FormReader(content_type)
-    async for chunk in chunks:
-        if chunk:
-            reader.feed(chunk)
-    return reader.finish()

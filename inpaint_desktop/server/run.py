@@ -8,12 +8,13 @@ import threading
 import time
 
 import uvicorn
+from starlette.applications import Starlette
 
 from inpaint_desktop.server.app import ServerSettings, create_app
 
 
-def _config(settings: ServerSettings, host: str, port: int, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level,
+def _config(app: Starlette, host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level,
                           ws="none", lifespan="off", http="h11", access_log=False,
                           server_header=False, date_header=True)
 
@@ -21,7 +22,7 @@ def _config(settings: ServerSettings, host: str, port: int, log_level: str) -> u
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
           log_level: str = "info") -> None:
     """Serve until interrupted (Ctrl+C), one log line per edit beside uvicorn's own."""
-    config = _config(settings, host, port, log_level)  # configures uvicorn's loggers
+    config = _config(create_app(settings), host, port, log_level)  # configures uvicorn's loggers
     ours = logging.getLogger("inpaint_desktop.server")
     ours.setLevel(log_level.upper())
     for handler in logging.getLogger("uvicorn").handlers:
@@ -36,8 +37,8 @@ class ServerThread:
     def __init__(self, settings: ServerSettings | None = None, *, port: int = 0,
                  log_level: str = "warning") -> None:
         self.settings = settings or ServerSettings()
-        config = _config(self.settings, "127.0.0.1", port, log_level)
-        self.app = config.app
+        self.app = create_app(self.settings)
+        config = _config(self.app, "127.0.0.1", port, log_level)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="inpaint-serve", daemon=True)
         self.port = 0

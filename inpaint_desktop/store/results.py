@@ -103,7 +103,7 @@ class ResultsLibrary:
         sidecar = {
             "job_id": job_id,
             "index": index,
-            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(),
+            "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
             "request": {k: request[k] for k in _REQUEST_FIELDS if k in request},
             "response": response,
             "files": {

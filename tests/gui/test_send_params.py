@@ -22,13 +22,13 @@ def test_panel_follows_model_capabilities(qtbot) -> None:
     panel.show()
     assert panel.model.currentData() == "gpt-image-2"
     assert panel.is_row_visible("moderation") and not panel.is_row_visible("input_fidelity")
-    assert panel.size.findText("custom") >= 0
-    panel.size.setCurrentText("custom")
+    assert panel.size_box.findText("custom") >= 0
+    panel.size_box.setCurrentText("custom")
     assert panel.is_row_visible("custom_size")
     qtbot.keyClicks(panel.custom_size, "2048x1152")
     assert panel.params().size == "2048x1152"
     panel.model.setCurrentIndex(panel.model.findData("gpt-image-1-mini"))
-    assert panel.size.findText("custom") < 0 and not panel.is_row_visible("custom_size")
+    assert panel.size_box.findText("custom") < 0 and not panel.is_row_visible("custom_size")
     assert [panel.quality.itemText(i) for i in range(panel.quality.count())] == ["low", "high"]
     assert panel.n.maximum() == 4
     assert panel.is_row_visible("input_fidelity") and not panel.is_row_visible("moderation")

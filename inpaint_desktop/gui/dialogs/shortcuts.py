@@ -80,10 +80,11 @@ class ShortcutsDialog(QDialog):
         self.resize(640, 620)
 
     def rows(self) -> list[tuple[str, str, str]]:
-        return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
-        ]
+        def text(r: int, c: int) -> str:
+            item = self.table.item(r, c)
+            return item.text() if item is not None else ""
+
+        return [(text(r, 0), text(r, 1), text(r, 2)) for r in range(self.table.rowCount())]
 
 
 def unlisted_actions(window: QMainWindow, actions: dict[str, QAction]) -> list[str]:
@@ -93,10 +94,10 @@ def unlisted_actions(window: QMainWindow, actions: dict[str, QAction]) -> list[s
     def walk(menu: QMenu) -> None:
         for action in menu.actions():
             shown.add(id(action))
-            if isinstance(action.menu(), QMenu):
-                walk(action.menu())
+            if isinstance(sub := action.menu(), QMenu):
+                walk(sub)
 
     for top in window.menuBar().actions():
-        if isinstance(top.menu(), QMenu):
-            walk(top.menu())
+        if isinstance(sub := top.menu(), QMenu):
+            walk(sub)
     return [name for name, action in actions.items() if id(action) not in shown]

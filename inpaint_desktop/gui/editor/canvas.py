@@ -174,7 +174,7 @@ class Canvas(QWidget):
             self._overlay_np = None
             self.update()
             return
-        self._image_q = array_to_qimage(image.array)  # type: ignore[attr-defined]
+        self._image_q = array_to_qimage(image.array)
         width, height = self.document.size()
         # The overlay QImage views an array we own, so numpy can refresh dirty rectangles in place.
         self._overlay_np = np.zeros((height, width, 4), np.uint8)

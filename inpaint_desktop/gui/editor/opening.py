@@ -8,6 +8,7 @@ supersedes an older one still decoding (its result is dropped).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,7 +98,7 @@ class Opener(QObject):
                 raw = bytes(data.data(mime).data())
                 if raw:
                     if self._confirm_discard():
-                        self._start(lambda raw=raw: _load_bytes(raw), "the pasted image", path=None)
+                        self._start(partial(_load_bytes, raw), "the pasted image", path=None)
                     return True
         if data.hasImage():
             image = QImage(data.imageData())

@@ -67,7 +67,7 @@ def stamp_segment(
         t = np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0.0, 1.0)
         px, py = xs - (x0 + t * dx), ys - (y0 + t * dy)
     else:
-        px, py = xs - x0, ys - y0
+        px, py = np.asarray(xs - x0, np.float64), np.asarray(ys - y0, np.float64)
     dist = np.sqrt(px * px + py * py)
     hardness = float(np.clip(brush.hardness, 0.0, 1.0))
     inner = radius * hardness

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage, QPixmap
@@ -175,7 +176,7 @@ class ResultsStrip(QWidget):
             Qt.Key.Key_R: self._toggle_raw,
         }
         for n in range(1, 10):
-            keys[Qt.Key.Key_0 + n] = lambda n=n: self.select_number(n)
+            keys[Qt.Key.Key_0 + n] = partial(self.select_number, n)
         self.panel_keys = PanelKeys(self, keys)
 
     def sizeHint(self) -> QSize:
@@ -344,6 +345,7 @@ class ResultsStrip(QWidget):
         # What the raw result changed where nothing was meant to change: why "protected" exists.
         self.drift.setText(f"Raw result: {v.drift}" if v.drift else "")
         self.drift.setVisible(bool(v.drift))
+        a: QImage | None
         if pinned is not None:
             a, caption_a = pinned.image, pinned.caption
         else:

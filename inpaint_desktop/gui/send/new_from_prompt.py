@@ -141,7 +141,7 @@ class NewFromPromptDialog(QDialog):
     def _stop_movie(self) -> None:
         if self._movie is not None:
             self._movie.stop()
-            self.preview.setMovie(None)  # type: ignore[arg-type]
+            self.preview.setMovie(None)
             self._movie = self._movie_buffer = None
 
     def _show_preview(self, row: int) -> None:

@@ -109,7 +109,7 @@ class ParamsPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         self.model = QComboBox(objectName="model")
         self._add_models(models)
-        self.size = QComboBox(objectName="size")
+        self.size_box = QComboBox(objectName="size")
         self.custom_size = QLineEdit(objectName="custom_size", placeholderText="W x H, multiples of 16")
         self.quality = QComboBox(objectName="quality")
         self.complexity = QComboBox(objectName="complexity")
@@ -128,7 +128,7 @@ class ParamsPanel(QWidget):
         self.note = QLabel(objectName="model_note", wordWrap=True)
         self._rows: dict[str, QWidget] = {}
         for key, text, widget in (
-            ("model", "Model", self.model), ("size", "Size", self.size),
+            ("model", "Model", self.model), ("size", "Size", self.size_box),
             ("custom_size", "Custom size", self.custom_size), ("quality", "Quality", self.quality),
             ("complexity", "Complexity", self.complexity),
             ("n", "Variants", self.n), ("output_format", "Format", self.format),
@@ -142,9 +142,9 @@ class ParamsPanel(QWidget):
         form.addRow(self.note)
         self._form = form
         self.model.currentIndexChanged.connect(self._apply_caps)
-        self.size.currentTextChanged.connect(self._update_enabled)
+        self.size_box.currentTextChanged.connect(self._update_enabled)
         self.format.currentTextChanged.connect(self._update_enabled)
-        for w in (self.size, self.quality, self.complexity, self.format, self.background, self.moderation,
+        for w in (self.size_box, self.quality, self.complexity, self.format, self.background, self.moderation,
                   self.fidelity):
             w.currentIndexChanged.connect(self.changed)
         for s in (self.n, self.compression, self.previews):
@@ -193,7 +193,7 @@ class ParamsPanel(QWidget):
     def _apply_caps(self) -> None:
         caps = self.caps()
         sizes = caps.sizes + (("custom",) if caps.custom_sizes else ())
-        self._fill(self.size, sizes)
+        self._fill(self.size_box, sizes)
         self._fill(self.quality, caps.qualities)
         self._fill(self.complexity, (COMPLEXITY_DEFAULT, *caps.complexities) if caps.complexities else ())
         self._fill(self.fidelity, caps.input_fidelities)
@@ -213,7 +213,7 @@ class ParamsPanel(QWidget):
         self.changed.emit()
 
     def _update_enabled(self) -> None:
-        self._form.setRowVisible(self._rows["custom_size"], self.size.currentText() == "custom")
+        self._form.setRowVisible(self._rows["custom_size"], self.size_box.currentText() == "custom")
         accepts = self.caps().params
         streams = "partial_images" in accepts or "stream" in accepts
         self._form.setRowVisible(self._rows["partial_images"],
@@ -230,7 +230,7 @@ class ParamsPanel(QWidget):
                 self.background.setCurrentIndex(0)
 
     def size_value(self) -> str | None:
-        text = self.size.currentText()
+        text = self.size_box.currentText()
         if text == "custom":
             raw = self.custom_size.text().lower().replace(" ", "").replace("×", "x")
             return raw or None

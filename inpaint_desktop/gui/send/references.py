@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -68,8 +77,8 @@ class ReferencesPanel(QWidget):
         layout.addWidget(self.convert_button)
         self._pending: tuple[bytes, str] | None = None
         self.add_button.clicked.connect(self._browse)
-        self.up_button.clicked.connect(lambda: self.move(-1))
-        self.down_button.clicked.connect(lambda: self.move(1))
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button.clicked.connect(lambda: self.move_selected(1))
         self.remove_button.clicked.connect(self.remove_selected)
         self.list.model().rowsMoved.connect(lambda *_: self._refresh())
         paste = QShortcut(QKeySequence.StandardKey.Paste, self.list)
@@ -130,7 +139,7 @@ class ReferencesPanel(QWidget):
             added += self.add_bytes(data, p)
         return added
 
-    def move(self, delta: int) -> None:
+    def move_selected(self, delta: int) -> None:
         row = self.list.currentRow()
         target = row + delta
         if row < 0 or not 0 <= target < self.list.count():
@@ -160,11 +169,11 @@ class ReferencesPanel(QWidget):
                                                 "Images (*.png *.jpg *.jpeg *.webp)")
         self.add_paths(paths)
 
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() or event.mimeData().hasImage():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         if mime.hasUrls():
             self.add_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])

@@ -14,7 +14,7 @@ from inpaint_desktop.api.config import load_api_key, resolve_config
 from inpaint_desktop.backends import create_backend
 from inpaint_desktop.core.imaging import LoadedImage, load_image
 from inpaint_desktop.core.models import CapabilityTable, looks_like_image_model
-from inpaint_desktop.gui.common.qimage import array_to_qimage, qimage_to_array
+from inpaint_desktop.gui.common.qimage import qimage_to_array
 
 # A server's image models: id -> its announced shutdown date (None when none is).
 ServerModels = dict[str, datetime.date | None]
@@ -50,10 +50,6 @@ def list_image_models(base_url: str | None, *, allow_insecure_http: bool = False
     with OpenAIBackend(config) as backend:
         return {m.id: m.shutdown_date for m in backend.list_models()
                 if looks_like_image_model(m.id, m.owned_by)}
-
-
-def qimage_from_array(array: np.ndarray) -> QImage:
-    return array_to_qimage(array)
 
 
 def qimage_to_png(image: QImage) -> bytes:

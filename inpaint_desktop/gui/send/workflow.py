@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
@@ -24,6 +25,7 @@ from inpaint_desktop.core.imaging import LoadedImage
 from inpaint_desktop.core.rules import probe_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
 from inpaint_desktop.gui.common.message_bar import Level
+from inpaint_desktop.gui.common.qimage import array_to_qimage
 from inpaint_desktop.gui.editor.document import Document
 from inpaint_desktop.gui.results.model import BaseChoice
 from inpaint_desktop.gui.results.panel import ResultsStrip
@@ -38,7 +40,6 @@ from inpaint_desktop.gui.send.support import (
     list_image_models,
     loaded_from_qimage,
     make_backend,
-    qimage_from_array,
 )
 from inpaint_desktop.pipeline.job import JobSpec
 from inpaint_desktop.pipeline.preflight import Preflight, edit_preflight, offline_preflight
@@ -222,8 +223,8 @@ class SendWorkflow(QObject):
             self.message("Type a prompt describing the final image before sending.", "warning")
             return None
         snap = self.document.snapshot()
-        mask = snap.mask
-        if not mask.any():
+        mask: np.ndarray | None = snap.mask
+        if not snap.mask.any():
             if offline:
                 self.message("Paint the region to fill first: the offline engine fills only masked areas.",
                              "warning")
@@ -255,7 +256,7 @@ class SendWorkflow(QObject):
     def _original_qimage(self, loaded: LoadedImage) -> QImage:
         # Jobs sent from the same photo share one copy of it (a 24 MP photo is ~100 MB as a QImage).
         if self._original_cache is None or self._original_cache[0] is not loaded:
-            self._original_cache = (loaded, qimage_from_array(loaded.array))
+            self._original_cache = (loaded, array_to_qimage(loaded.array))
         return self._original_cache[1]
 
     def is_offline(self) -> bool:
