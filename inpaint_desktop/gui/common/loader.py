@@ -1,4 +1,9 @@
-"""Loads photos and masks on the thread pool so the window stays responsive."""
+"""Background work with results delivered by signal: the one way the GUI runs work off its thread.
+
+Opening photos, exporting masks, reading results back from disk, scaling big images and autosave
+all go through ``BackgroundLoader``: the callable runs on a thread pool, and its result (or its
+error) comes back to the GUI thread through a queued signal, so no polling timer is needed.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +34,24 @@ class _Task(QRunnable):
 
 
 class BackgroundLoader(QObject):
-    """Runs a callable on the global pool and calls back on the GUI thread."""
+    """Runs callables on a thread pool and calls back on the GUI thread.
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    By default the global pool runs them in parallel; ``serial`` gives this loader a pool of its own
+    with one thread, so its callables run one after another in the order submitted (autosave: the
+    photo lands before its mask), and ``wait`` can drain it.
+    """
+
+    def __init__(self, parent: QObject | None = None, *, serial: bool = False) -> None:
         super().__init__(parent)
         self._relays: set[_Relay] = set()
+        self._pool = QThreadPool.globalInstance()
+        if serial:
+            self._pool = QThreadPool(self)
+            self._pool.setMaxThreadCount(1)
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Wait for a serial loader's work to finish (True when it did)."""
+        return self._pool.waitForDone(timeout_ms)
 
     def submit(
         self, func: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[str, str], None]
@@ -51,4 +69,4 @@ class BackgroundLoader(QObject):
 
         relay.done.connect(finish_ok)
         relay.failed.connect(finish_err)
-        QThreadPool.globalInstance().start(_Task(func, relay))
+        self._pool.start(_Task(func, relay))

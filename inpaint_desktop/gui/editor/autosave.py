@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from inpaint_desktop.core.imaging import LoadedImage, encode_png, load_image
 from inpaint_desktop.gui.common.loader import BackgroundLoader
@@ -27,18 +27,6 @@ KEEP_RECOVERIES = 10
 _EXT = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
-class _Task(QRunnable):
-    def __init__(self, func: Callable[[], None], report: Callable[[str], None]) -> None:
-        super().__init__()
-        self._func, self._report = func, report
-
-    def run(self) -> None:
-        try:
-            self._func()
-        except OSError as exc:  # a full or read-only disk: say so, keep painting
-            self._report(f"Autosave failed: {exc.strerror or exc}")
-
-
 class Autosaver(QObject):
     """Keeps ``store`` up to date with ``document``; ``failed`` carries a message for the user."""
 
@@ -49,8 +37,7 @@ class Autosaver(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document, self.store, self._prompt = document, store, prompt
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one writer: the photo lands before its mask
+        self._writer = BackgroundLoader(self, serial=True)  # one writer: the photo lands before its mask
         self._quiet = QTimer(self, singleShot=True, interval=QUIET_MS)
         self._deadline = QTimer(self, singleShot=True, interval=MAX_WAIT_MS)
         self._quiet.timeout.connect(self.save_now)
@@ -74,7 +61,7 @@ class Autosaver(QObject):
             else:
                 self.store.save_image(encode_png(array), "png", source_path=path)
 
-        self._pool.start(_Task(write, self.failed.emit))
+        self._write(write)
         self._quiet.stop()
         self._deadline.stop()
 
@@ -94,14 +81,19 @@ class Autosaver(QObject):
         mask = self.document.mask.copy()
         prompt = self._prompt()
 
-        def write() -> None:
-            if self.store.save_mask(encode_png(mask), prompt=prompt) is not None:
-                self.saved.emit()
+        def write() -> bool:
+            return self.store.save_mask(encode_png(mask), prompt=prompt) is not None
 
-        self._pool.start(_Task(write, self.failed.emit))
+        self._write(write, lambda written: self.saved.emit() if written else None)
+
+    def _write(self, work: Callable[[], object], done: Callable[[object], None] = lambda _r: None) -> None:
+        def failed(message: str, _details: str) -> None:  # a full or read-only disk: say so, keep painting
+            self.failed.emit(f"Autosave failed: {message}")
+
+        self._writer.submit(work, done, failed)
 
     def wait(self, timeout_ms: int = 5000) -> bool:
-        return self._pool.waitForDone(timeout_ms)
+        return self._writer.wait(timeout_ms)
 
     def close(self, *, discard: bool = True) -> None:
         """Finish pending writes; remove the autosave when the session ended cleanly."""

@@ -27,6 +27,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
+from inpaint_desktop.gui.common.loader import BackgroundLoader
 from inpaint_desktop.gui.common.view_state import ViewState
 from inpaint_desktop.gui.results.pixmap_cache import PixmapCache
 
@@ -39,7 +40,6 @@ DIVIDER_GRAB_PX = 10
 # One wheel notch zooms by this factor.
 WHEEL_STEP = 1.25
 RESCALE_DELAY_MS = 120
-POLL_MS = 20
 _BACKGROUND = QColor("#1e1e1e")
 
 
@@ -269,7 +269,7 @@ class CompareView(QWidget):
         self.setObjectName("compare_view")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.state = ViewState(self)
-        self.cache = PixmapCache()
+        self.cache = PixmapCache(BackgroundLoader(self), self._repaint)
         self.image_a: QImage | None = None
         self.image_b: QImage | None = None
         self.pending_b: PendingImage | None = None
@@ -289,7 +289,6 @@ class CompareView(QWidget):
         layout.addWidget(self.main_pane, 1)
         # Timers owned by the view, so nothing queued runs after the view is deleted.
         self._rescale_timer = self._timer(RESCALE_DELAY_MS, self._rescale, single=True)
-        self._poll_timer = self._timer(POLL_MS, self._poll, single=False)
         self._refit_timer = self._timer(0, self._refit_if_fitted, single=True)
         self._apply_mode()
 
@@ -417,14 +416,6 @@ class CompareView(QWidget):
             if image is not None:
                 self.cache.request(image, max(1, round(image.width() * self.state.scale * dpr)),
                                    max(1, round(image.height() * self.state.scale * dpr)))
-        if self.cache.pending:
-            self._poll_timer.start()
-
-    def _poll(self) -> None:
-        if self.cache.collect():
-            self._repaint()
-        if not self.cache.pending:
-            self._poll_timer.stop()
 
     def _repaint(self) -> None:
         self.main_pane.update()

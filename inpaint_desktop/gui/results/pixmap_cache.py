@@ -7,16 +7,19 @@ small result into a QPixmap.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
+
+from inpaint_desktop.gui.common.loader import BackgroundLoader
 
 # Smoothly rescaling takes ~10 ms per 600k pixels: bigger images are scaled on the thread pool.
 SYNC_SCALE_MAX_PIXELS = 600_000
 
 
 class _ScaleTask:
-    """One smooth rescale running on the thread pool; the GUI thread polls ``result``."""
+    """One smooth rescale running on the thread pool; the loader hands ``result`` back on the GUI thread."""
 
     def __init__(self, image: QImage, width: int, height: int) -> None:
         self.image, self.width, self.height = image, width, height
@@ -32,12 +35,13 @@ class _ScaleTask:
 class PixmapCache:
     """Smoothly downscaled pixmaps keyed by ``(QImage.cacheKey(), width, height)``.
 
-    Small images are scaled at once; big photos on the thread pool (tens of ms each), and the view
-    polls for them. A small LRU: the view shows two images at a time, and going back to the
-    previous variant at the same zoom should find its copy.
+    Small images are scaled at once; big photos on the thread pool (tens of ms each), and
+    ``on_ready`` is called (GUI thread) when one has arrived. A small LRU: the view shows two images
+    at a time, and going back to the previous variant at the same zoom should find its copy.
     """
 
-    def __init__(self, limit: int = 8) -> None:
+    def __init__(self, loader: BackgroundLoader, on_ready: Callable[[], None], limit: int = 8) -> None:
+        self._loader, self._on_ready = loader, on_ready
         self._scaled: OrderedDict[tuple[int, int, int], QPixmap] = OrderedDict()
         self._pending: dict[tuple[int, int, int], _ScaleTask] = {}
         self._limit = limit
@@ -62,18 +66,21 @@ class PixmapCache:
             return
         task = _ScaleTask(image, width, height)
         self._pending[key] = task
-        QThreadPool.globalInstance().start(task)
+        self._loader.submit(task, lambda _none: self._arrived(key), lambda _m, _d: self._drop(key))
 
     @property
     def pending(self) -> bool:
         return bool(self._pending)
 
-    def collect(self) -> bool:
-        """Turn finished rescales into pixmaps (GUI thread); True when any arrived."""
-        done = [key for key, task in self._pending.items() if task.result is not None]
-        for key in done:
-            self._store(key, self._pending.pop(key).result or QImage())
-        return bool(done)
+    def _drop(self, key: tuple[int, int, int]) -> None:
+        self._pending.pop(key, None)
+
+    def _arrived(self, key: tuple[int, int, int]) -> None:
+        """A rescale is done (GUI thread): make its pixmap and tell the view."""
+        task = self._pending.pop(key, None)
+        if task is not None and task.result is not None:
+            self._store(key, task.result)
+            self._on_ready()
 
     def _store(self, key: tuple[int, int, int], image: QImage) -> None:
         self._scaled[key] = QPixmap.fromImage(image)

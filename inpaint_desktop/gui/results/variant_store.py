@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Literal
 
 from PIL import Image
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+from inpaint_desktop.gui.common.loader import BackgroundLoader
 
 # The images a variant has. ``raw`` is the result as returned (upload size); ``fullsize`` is it
 # mapped back to the original's size (the same image when nothing was resized or cropped).
@@ -31,7 +33,6 @@ ImageKind = Literal["raw", "fullsize", "protected"]
 Slot = Literal["raw", "fullsize", "protected", "raw_bytes"]
 # Upper bound of the default budget; less on machines with little memory (see default_budget_bytes).
 DEFAULT_BUDGET_BYTES = 1 << 30
-POLL_MS = 15
 
 
 def default_budget_bytes() -> int:
@@ -203,7 +204,7 @@ def release_if_big_job(pixels: VariantPixels, *, index: int, count: int, limit: 
 
 
 class _LoadTask:
-    """Decodes one image on the thread pool; the GUI thread polls ``done`` (no QObject crosses threads)."""
+    """Decodes one image on the thread pool; the loader reports back on the GUI thread when it is done."""
 
     def __init__(self, pixels: VariantPixels, kind: ImageKind) -> None:
         self.pixels, self.kind = pixels, kind
@@ -243,9 +244,7 @@ class VariantStore(QObject):
         self._lru: OrderedDict[tuple[VariantPixels, Slot], None] = OrderedDict()
         self._kept: set[tuple[VariantPixels, ImageKind]] = set()
         self._tasks: list[_LoadTask] = []
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._collect)
+        self._loader = BackgroundLoader(self)
 
     def add(self, pixels: VariantPixels, *, enforce: bool = True) -> None:
         """Account for a new variant's images (all resident when it arrives).
@@ -300,31 +299,33 @@ class VariantStore(QObject):
     def _request(self, pixels: VariantPixels, kind: ImageKind) -> None:
         for task in self._tasks:
             if task.pixels is pixels and task.kind == kind and not task.done:
-                task.cancelled = False  # wanted again; if it already skipped, _collect asks again
+                task.cancelled = False  # wanted again; if it already skipped, _finished asks again
                 return
         task = _LoadTask(pixels, kind)
         self._tasks.append(task)
-        QThreadPool.globalInstance().start(task)
-        self._poll.start()
+        self._loader.submit(task, lambda _none: self._finished(task),
+                            lambda message, _details: self._failed(task, message))
 
-    def _collect(self) -> None:
-        finished = [t for t in self._tasks if t.done]
-        self._tasks = [t for t in self._tasks if not t.done]
-        for task in finished:
-            pixels, kind = task.pixels, task.kind
-            if task.error is not None:
-                if (pixels, kind) in self._kept:
-                    self.load_failed.emit(pixels, kind, task.error)
-            elif task.result is not None:
-                if pixels.resident(kind) is None:
-                    pixels.put(kind, task.result)
-                    self._lru[(pixels, kind)] = None
-                    self.enforce()
-                self.loaded.emit(pixels, kind)
-            elif (pixels, kind) in self._kept and pixels.resident(kind) is None:
-                self._request(pixels, kind)  # skipped as unwanted, then wanted again meanwhile
-        if not self._tasks:
-            self._poll.stop()
+    def _failed(self, task: _LoadTask, message: str) -> None:
+        task.error = task.error or message
+        self._finished(task)
+
+    def _finished(self, task: _LoadTask) -> None:
+        """A load came back (GUI thread): keep its image, or say why it failed."""
+        if task in self._tasks:
+            self._tasks.remove(task)
+        pixels, kind = task.pixels, task.kind
+        if task.error is not None:
+            if (pixels, kind) in self._kept:
+                self.load_failed.emit(pixels, kind, task.error)
+        elif task.result is not None:
+            if pixels.resident(kind) is None:
+                pixels.put(kind, task.result)
+                self._lru[(pixels, kind)] = None
+                self.enforce()
+            self.loaded.emit(pixels, kind)
+        elif (pixels, kind) in self._kept and pixels.resident(kind) is None:
+            self._request(pixels, kind)  # skipped as unwanted, then wanted again meanwhile
 
     def enforce(self) -> None:
         """Release least recently used images (not kept, readable from disk) until within the budget."""
