@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from inpaint_desktop.core.rules import sniff_mime
 
@@ -47,45 +47,48 @@ class ImageFile:
         return len(self.data)
 
 
-@dataclass(frozen=True)
-class EditRequest:
+@dataclass(frozen=True, kw_only=True)
+class OutputOptions:
+    """What an image request asks for besides its prompt and inputs; ``None`` means "not sent".
+
+    Edits and generations share these fields; the pipeline's ``EditParams`` (what the user picked)
+    is built on them too, so the options are written down once.
+    """
+
+    model: str
+    n: int = 1
+    size: str | None = None
+    quality: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    background: str | None = None
+    moderation: str | None = None
+    complexity: str | None = None
+    stream: bool = False
+    partial_images: int | None = None
+    user: str | None = None
+
+
+def output_options(options: OutputOptions) -> dict[str, Any]:
+    """The shared fields of ``options`` by name (to build a request from any ``OutputOptions``)."""
+    return {f.name: getattr(options, f.name) for f in fields(OutputOptions)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditRequest(OutputOptions):
     """POST /v1/images/edits. ``images[0]`` is the canvas image; the mask applies to it."""
 
     images: tuple[ImageFile, ...]
     prompt: str
-    model: str
     mask: ImageFile | None = None
-    n: int = 1
-    size: str | None = None
-    quality: str | None = None
-    output_format: str | None = None
-    output_compression: int | None = None
-    background: str | None = None
-    moderation: str | None = None
     input_fidelity: str | None = None
-    complexity: str | None = None
-    stream: bool = False
-    partial_images: int | None = None
-    user: str | None = None
 
 
-@dataclass(frozen=True)
-class GenerateRequest:
+@dataclass(frozen=True, kw_only=True)
+class GenerateRequest(OutputOptions):
     """POST /v1/images/generations (JSON)."""
 
     prompt: str
-    model: str
-    n: int = 1
-    size: str | None = None
-    quality: str | None = None
-    output_format: str | None = None
-    output_compression: int | None = None
-    background: str | None = None
-    moderation: str | None = None
-    complexity: str | None = None
-    stream: bool = False
-    partial_images: int | None = None
-    user: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,39 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from inpaint_desktop.api.types import ImageFile
+from inpaint_desktop.api.types import EditRequest, GenerateRequest, ImageFile, OutputOptions, output_options
 from inpaint_desktop.core.compose import Box
 from inpaint_desktop.core.geometry import SizePlan
 
 JobKind = Literal["edit", "generate"]
 
 
-@dataclass(frozen=True)
-class EditParams:
-    """Output options the user picked; ``None`` means "let the server decide" (not sent).
+@dataclass(frozen=True, kw_only=True)
+class EditParams(OutputOptions):
+    """The output options the user picked (``None`` means "let the server decide": not sent).
 
-    ``model`` has no default here: the capability table names the default model, and the callers
-    (the Send panel, the command line) read it from there.
+    ``partial_images`` > 0 streams that many previews; ``input_fidelity`` applies to edits only.
+    ``model`` has no default: the capability table names the default model, and the callers (the
+    Send panel, the command line) read it from there.
     """
 
-    model: str
-    n: int = 1
-    size: str | None = None
-    quality: str | None = None
-    output_format: str | None = None
-    output_compression: int | None = None
-    background: str | None = None
-    moderation: str | None = None
-    input_fidelity: str | None = None
-    complexity: str | None = None
     partial_images: int = 0
+    input_fidelity: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "stream"}
+
+    def edit_request(self, *, images: tuple[ImageFile, ...], prompt: str, mask: ImageFile | None,
+                     size: str | None) -> EditRequest:
+        return EditRequest(images=images, prompt=prompt, mask=mask, input_fidelity=self.input_fidelity,
+                           **self._wire(size))
+
+    def generate_request(self, *, prompt: str, size: str | None) -> GenerateRequest:
+        return GenerateRequest(prompt=prompt, **self._wire(size))
+
+    def _wire(self, size: str | None) -> dict[str, Any]:
+        # Previews are asked for by streaming; ``size`` is what the size plan sends.
+        wire = output_options(self)
+        wire.update(size=size, stream=self.partial_images > 0, partial_images=self.partial_images or None)
+        return wire
 
 
 @dataclass(frozen=True)

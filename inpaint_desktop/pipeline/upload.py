@@ -38,15 +38,8 @@ def build_request(spec: JobSpec) -> tuple[EditRequest | GenerateRequest, bytes |
     """The wire request for ``spec`` and the mask PNG that is sent (kept with the results)."""
     p = spec.params
     size = spec.plan.size_param if spec.plan is not None and spec.plan.size_param else p.size
-    stream = p.partial_images > 0
-    partials = p.partial_images or None
     if spec.kind == "generate":
-        return GenerateRequest(
-            prompt=spec.prompt, model=p.model, n=p.n, size=size, quality=p.quality,
-            output_format=p.output_format, output_compression=p.output_compression,
-            background=p.background, moderation=p.moderation, complexity=p.complexity, stream=stream,
-            partial_images=partials,
-        ), None
+        return p.generate_request(prompt=spec.prompt, size=size), None
     if spec.image is None or spec.upload_box is None:
         raise ValueError("an edit needs a photo")
     box = spec.upload_box
@@ -60,12 +53,8 @@ def build_request(spec: JobSpec) -> tuple[EditRequest | GenerateRequest, bytes |
     if spec.mask is not None:
         region = _region(spec.mask, box)
         mask_png = encode_api_mask(fit_image(region, spec.plan) if spec.plan else region)
-    request = EditRequest(
-        images=(canvas, *spec.references),
+    request = p.edit_request(
+        images=(canvas, *spec.references), prompt=spec.prompt, size=size,
         mask=ImageFile.from_bytes(mask_png, "mask.png") if mask_png is not None else None,
-        prompt=spec.prompt, model=p.model, n=p.n, size=size, quality=p.quality,
-        output_format=p.output_format, output_compression=p.output_compression,
-        background=p.background, moderation=p.moderation, input_fidelity=p.input_fidelity,
-        complexity=p.complexity, stream=stream, partial_images=partials,
     )
     return request, mask_png
