@@ -74,15 +74,15 @@ def test_jobs_run_in_submission_order_and_save(qtbot, queue_factory, tmp_path: P
     assert done == [s.job_id for s in specs]
     assert backend.seen == ["p0", "p1", "p2"]
     outcome = q.jobs[specs[0].job_id].outcome
-    assert outcome is not None and outcome.save_error is None
+    assert outcome is not None and outcome.report.save_error is None
     variant = outcome.variants[0]
     # Protected composite: original outside the mask, result inside.
     prot = variant.protected
     assert prot is not None
     assert prot.pixelColor(0, 0).red() == 100 and prot.pixelColor(24, 16).red() == 155
-    files = sorted(p.name for p in Path(outcome.saved_dirs[0]).iterdir())
+    files = sorted(p.name for p in Path(outcome.report.saved_dirs[0]).iterdir())
     assert files == ["mask.png", "variant-0-protected.png", "variant-0.json", "variant-0.png"]
-    mask = np.asarray(Image.open(Path(outcome.saved_dirs[0]) / "mask.png"))
+    mask = np.asarray(Image.open(Path(outcome.report.saved_dirs[0]) / "mask.png"))
     assert mask[0, 0, 3] == 255 and mask[16, 24, 3] == 0  # alpha 0 = edit
 
 
@@ -126,7 +126,7 @@ def test_unwritable_results_dir_is_reported_and_result_still_shown(qtbot, tmp_pa
         with qtbot.waitSignal(q.job_finished, timeout=5000) as blocker:
             q.submit(_spec("x"))
         outcome = blocker.args[1]
-        assert outcome.save_error and "Could not save" in outcome.save_error
+        assert outcome.report.save_error and "Could not save" in outcome.report.save_error
         assert len(outcome.variants) == 1 and outcome.variants[0].protected is not None
         # The queue keeps working after the failure.
         with qtbot.waitSignal(q.job_finished, timeout=5000):

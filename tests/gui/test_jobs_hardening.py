@@ -44,7 +44,7 @@ def test_the_job_says_which_image_did_not_decode(qtbot, server: FakeImagesServer
         qtbot.waitUntil(lambda: job.state not in (JobState.QUEUED, JobState.RUNNING), timeout=15_000)
         assert job.state is state and words in job.status, job.status
         if state is JobState.DONE:
-            assert job.outcome is not None and job.outcome.failures[0].startswith("variant 2: ")
+            assert job.outcome is not None and job.outcome.report.failures[0].startswith("variant 2: ")
     finally:
         assert queue.close()
 

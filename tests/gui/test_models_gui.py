@@ -179,7 +179,7 @@ def test_new_from_prompt_shows_gif_and_svg_as_returned(qtbot, server: FakeImages
             qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
         assert server.requests[-1].json["output_format"] == fmt and server.requests[-1].problems == []
         outcome = blocker.args[1]
-        saved = Path(outcome.saved_dirs[0])
+        saved = Path(outcome.report.saved_dirs[0])
         assert (saved / f"variant-0.{fmt}").read_bytes() == (RESULT_GIF if fmt == "gif" else RESULT_SVG)
         assert dialog.choices.item(0).text() == f"Variant 1 ({fmt.upper()})"
         assert dialog.preview.isVisible()

@@ -244,7 +244,7 @@ def test_unwritable_results_folder_keeps_the_job_in_memory(qtbot, tmp_path: Path
     finally:
         assert queue.close()
     outcome = blocker.args[1]
-    assert outcome.save_error and outcome.variants[0].files is None
+    assert outcome.report.save_error and outcome.variants[0].files is None
     strip = _strip(qtbot, 1)
     strip.add_variants("job1", outcome.variants, to_qimage(_photo(0)), "p")
     strip.add_variants("job2", _job(ResultsLibrary(tmp_path / "ok"), "job2", 2), to_qimage(_photo(0)), "p")

@@ -72,7 +72,7 @@ def test_send_with_offline_engine_end_to_end(setup, qtbot, tmp_path: Path) -> No
     job_id, outcome = finished[0]
     assert hasattr(outcome, "variants"), getattr(outcome, "details", outcome)
     assert flow.queue.jobs[job_id].state is JobState.DONE
-    directory = Path(outcome.saved_dirs[0])
+    directory = Path(outcome.report.saved_dirs[0])
     assert directory.parent.parent == tmp_path / "results"
     sidecar = json.loads((directory / "variant-0.json").read_text())
     assert sidecar["request"]["prompt"] == "a red ball on the grass"

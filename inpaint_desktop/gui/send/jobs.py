@@ -17,13 +17,13 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from inpaint_desktop.api.backend import Backend
 from inpaint_desktop.api.errors import ApiError, CancelledError
-from inpaint_desktop.api.types import CancelToken, ImageResult, Progress
+from inpaint_desktop.api.types import CancelToken, Progress
 from inpaint_desktop.core.redaction import redact
 from inpaint_desktop.gui.common.vector import decode_generated
 from inpaint_desktop.gui.results.variant import Variant, decode_bytes, variant_from_output
 from inpaint_desktop.gui.results.variant_store import release_if_big_job
 from inpaint_desktop.pipeline.job import JobSpec
-from inpaint_desktop.pipeline.run import VariantOutput, run_job
+from inpaint_desktop.pipeline.run import JobReport, VariantOutput, run_job
 from inpaint_desktop.store.ids import new_job_id
 from inpaint_desktop.store.results import ResultsLibrary
 
@@ -40,20 +40,14 @@ class JobState(Enum):
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """What a finished job produced."""
+    """What a finished job produced: the pipeline's report, and its variants as the panel holds them."""
 
-    job_id: str
     variants: tuple[Variant, ...]
-    result: ImageResult
-    backend: str
-    elapsed_s: float
-    saved_dirs: tuple[str, ...] = ()
-    save_error: str | None = None
-    cost_usd: float | None = None
-    # The user cancelled, but these images had already arrived (paid for): kept as returned.
-    arrived_after_cancel: bool = False
-    # Images of the answer that could not be decoded, each naming its variant.
-    failures: tuple[str, ...] = ()
+    report: JobReport
+
+    @property
+    def job_id(self) -> str:
+        return self.report.job_id
 
 
 @dataclass(frozen=True)
@@ -150,9 +144,7 @@ class JobWorker(QObject):
             self.failed.emit(job_id, JobFailure(job_id, redact(str(exc) or type(exc).__name__),
                                                 redact(traceback.format_exc())))
             return
-        outcome = JobOutcome(job_id, tuple(variants), report_.result, report_.backend, report_.elapsed_s,
-                             report_.saved_dirs, report_.save_error, report_.cost_usd,
-                             report_.cancelled, report_.failures)
+        outcome = JobOutcome(tuple(variants), report_)
         self.finished.emit(job_id, outcome)
 
     @Slot()
@@ -300,7 +292,8 @@ class JobQueue(QObject):
     def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:
         if job := self._live(job_id):
             job.outcome = outcome
-            undecodable = f"; {len(outcome.failures)} could not be decoded" if outcome.failures else ""
+            failures = outcome.report.failures
+            undecodable = f"; {len(failures)} could not be decoded" if failures else ""
             self._mark(job, JobState.DONE, f"Done: {len(outcome.variants)} variant(s){undecodable}")
             self.job_finished.emit(job_id, outcome)
         elif (job := self.jobs.get(job_id)) and job.state is JobState.CANCELLED and outcome.variants:

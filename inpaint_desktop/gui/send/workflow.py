@@ -304,20 +304,21 @@ class SendWorkflow(QObject):
 
     # -- results --------------------------------------------------------------------------
     def _on_finished(self, job_id: str, outcome: JobOutcome) -> None:
-        cost = outcome.cost_usd
+        cost = outcome.report.cost_usd
         if cost:
             self.session_cost += cost
         self.update_cost()
-        if outcome.save_error:
-            self.message("The result is shown but could not be saved.", "error", outcome.save_error)
+        if outcome.report.save_error:
+            self.message("The result is shown but could not be saved.", "error", outcome.report.save_error)
         job = self.queue.jobs[job_id]
         if job.spec.kind == "edit":
             # The strip holds the original from here on; the workflow forgets it.
             self.results.add_variants(job_id, outcome.variants, self._originals.pop(job_id, None),
                                       job.spec.prompt, source=self._sources.pop(job_id, ""))
-        rid = outcome.result.request_id
+        rid = outcome.report.result.request_id
         cost_note = f", ${cost:.3f}" if cost else ""
-        self.panel.cost.setToolTip(f"Last call: {len(outcome.variants)} image(s) in {outcome.elapsed_s:.1f} s"
+        elapsed = outcome.report.elapsed_s
+        self.panel.cost.setToolTip(f"Last call: {len(outcome.variants)} image(s) in {elapsed:.1f} s"
                                    f"{cost_note}{f', request {rid}' if rid else ''}")
 
     def _forget(self, job_id: str) -> None:
