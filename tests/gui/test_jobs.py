@@ -133,3 +133,52 @@ def test_unwritable_results_dir_is_reported_and_result_still_shown(qtbot, tmp_pa
             q.submit(_spec("y"))
     finally:
         assert q.close()
+
+
+class _GatedLibrary(ResultsLibrary):
+    """The real library, whose first write waits until the test lets it go (the test cancels meanwhile)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        import threading
+
+        self.writing = threading.Event()
+        self.go_on = threading.Event()
+
+    def save_variant(self, job_id, index, **kwargs):  # type: ignore[no-untyped-def]
+        if index == 0:
+            self.writing.set()
+            assert self.go_on.wait(20)
+        return super().save_variant(job_id, index, **kwargs)
+
+
+def test_results_that_arrive_after_cancel_are_kept_shown_and_marked(qtbot, tmp_path: Path) -> None:
+    from inpaint_desktop.engine.backend import LocalBackend
+    from inpaint_desktop.gui.results.panel import ResultsStrip
+    from inpaint_desktop.gui.results.variant import AFTER_CANCEL_LABEL
+
+    library = _GatedLibrary(tmp_path)
+    q = JobQueue(LocalBackend, library=library)
+    try:
+        spec = JobSpec(JobQueue.new_job_id(), "edit", "", EditParams(model="offline-harmonic", n=2),
+                       _spec("x").image, _spec("x").mask)
+        q.submit(spec)
+        qtbot.waitUntil(library.writing.is_set, timeout=20000)  # the answer is in, being saved
+        q.cancel(spec.job_id)
+        assert q.jobs[spec.job_id].state is JobState.CANCELLED
+        with qtbot.waitSignal(q.job_finished, timeout=20000) as blocker:
+            library.go_on.set()
+        outcome = blocker.args[1]
+        # Both images were paid for: both are kept; the one still to be mapped is kept as returned.
+        assert len(outcome.variants) == 2 and outcome.report.cancelled
+        assert outcome.variants[1].label.startswith(AFTER_CANCEL_LABEL)
+        assert all(v.files is not None and v.files.raw.exists() for v in outcome.variants)
+        assert "arrived anyway and were kept" in q.jobs[spec.job_id].status
+        strip = ResultsStrip()
+        qtbot.addWidget(strip)
+        strip.add_variants(spec.job_id, outcome.variants, None, "")
+        strip.select_entry(1)
+        assert AFTER_CANCEL_LABEL in strip.which.text()
+    finally:
+        library.go_on.set()
+        assert q.close(10000)
